@@ -1,0 +1,15 @@
+export * from './client.ts';
+export * from './contacts.ts';
+export * from './content.ts';
+export * from './endpoints.ts';
+export * from './errors.ts';
+export * from './faces.ts';
+export * from './hash.ts';
+export type { QrCode, QrStatus, RelinkResult } from './login.ts';
+export * from './msg-id.ts';
+export * from './poll.ts';
+export * from './ptui-cb.ts';
+export * from './qr-terminal.ts';
+export * from './retcode.ts';
+export * from './send.ts';
+export * from './session.ts';

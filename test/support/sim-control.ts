@@ -1,0 +1,93 @@
+/**
+ * Test helpers around the SmartQQ simulator: its HTTP control API (`/_sim/*`) and a logged-in client.
+ */
+
+import { SmartQQClient, type SmartQQClientOptions, singleBaseHosts } from '../../lib/smartqq/index.ts';
+import demoWorld from '../../local/demo-world.json' with { type: 'json' };
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../local/simulator/index.ts';
+
+export { demoWorld };
+
+/** Calls the simulator's control API and returns the parsed JSON; throws on a non-2xx answer. */
+export async function control<T = unknown>(
+  sim: Simulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${sim.url}/_sim/${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`control ${method} ${path}: HTTP ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+export interface Counters {
+  eventsInjected: number;
+  eventsDelivered: number;
+  eventsLost: number;
+  duplicatesDelivered: number;
+  eventsQueued: number;
+  polls: number;
+  sends: number;
+  duplicateSends: number;
+}
+
+export function counters(sim: Simulator): Promise<Counters> {
+  return control<Counters>(sim, 'GET', 'counters');
+}
+
+export interface SentMessage {
+  type: 'friend' | 'group' | 'discussion';
+  text: string;
+  to: { name: string; id: number };
+  content: string;
+}
+
+export function sent(sim: Simulator): Promise<SentMessage[]> {
+  return control<SentMessage[]>(sim, 'GET', 'sent');
+}
+
+export async function startSim(options: Partial<SimulatorOptions> = {}): Promise<Simulator> {
+  return startSimulator({ world: demoWorld, port: 0, pollHoldMs: 400, ...options } as SimulatorOptions);
+}
+
+/** Poll limits matching a simulator hold, so tests can poll with small budgets. */
+export function limitsFor(holdMs: number) {
+  return { maxHoldMs: holdMs, marginMs: 1_000 };
+}
+
+/** A client logged in through the whole QR flow, the QR scanned and allowed through the control API. */
+export async function loggedInClient(
+  sim: Simulator,
+  options: Partial<SmartQQClientOptions> = {},
+  holdMs = 400,
+): Promise<SmartQQClient> {
+  const client = new SmartQQClient({
+    hosts: singleBaseHosts(sim.url),
+    pollLimits: limitsFor(holdMs),
+    ...options,
+  });
+  await client.loginWithQr({
+    intervalMs: 20,
+    onQr: async () => {
+      await control(sim, 'POST', 'qr', { action: 'scan' });
+      await control(sim, 'POST', 'qr', { action: 'allow' });
+    },
+  });
+  return client;
+}
+
+/** Polls until `count` events arrived or `maxPolls` polls were made. */
+export async function pollEvents(client: SmartQQClient, count: number, maxPolls = 20) {
+  const events = [];
+  for (let i = 0; i < maxPolls && events.length < count; i++) {
+    const outcome = await client.poll({ budgetMs: client.pollNeedsMs });
+    if (outcome.kind === 'events') events.push(...outcome.events);
+  }
+  return events;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { parseEvent } from '../../../lib/smartqq/poll.ts';
+import { fixtureJson } from '../../support/fixtures.ts';
+
+describe('parseEvent on the captured poll2 answer', () => {
+  const result = fixtureJson('poll_messages.txt').result as unknown[];
+
+  it('reads every event of the response, not only the first', () => {
+    const events = result.map(parseEvent);
+    expect(events.map((e) => e.kind)).toEqual(['friend_message', 'group_message', 'discussion_message']);
+  });
+
+  it('keeps gid, did, sender and msg_id apart', () => {
+    const [friend, group, discussion] = result.map(parseEvent);
+    expect(friend).toMatchObject({ kind: 'friend_message', fromUin: 3785096088, msgId: 25477, text: '好啊' });
+    expect(group).toMatchObject({ kind: 'group_message', gid: 2323421101 });
+    expect(group && 'senderUin' in group && typeof group.senderUin).toBe('number');
+    expect(discussion).toMatchObject({ kind: 'discussion_message' });
+    expect(discussion && 'did' in discussion && typeof discussion.did).toBe('number');
+  });
+});
+
+describe('parseEvent on other kinds and bad shapes', () => {
+  it('types status changes, kicks, temporary chats and notices', () => {
+    expect(
+      parseEvent({ poll_type: 'buddies_status_change', value: { uin: 1, status: 'away', client_type: 1 } }),
+    ).toEqual({
+      kind: 'status_change',
+      uin: 1,
+      status: 'away',
+      clientType: 1,
+    });
+    expect(parseEvent({ poll_type: 'kick_message', value: { reason: '您的帐号在另一地点登录' } })).toEqual({
+      kind: 'kick',
+      reason: '您的帐号在另一地点登录',
+    });
+    expect(
+      parseEvent({
+        poll_type: 'sess_message',
+        value: { from_uin: 5, msg_id: 9, time: 1, id: 77, service_type: 0, content: [['font', {}], 'hey'] },
+      }),
+    ).toMatchObject({ kind: 'temporary_message', fromUin: 5, viaId: 77, serviceType: 0, text: 'hey' });
+    expect(parseEvent({ poll_type: 'input_notify', value: {} })).toMatchObject({
+      kind: 'notice',
+      pollType: 'input_notify',
+    });
+    expect(parseEvent({ poll_type: 'brand_new_kind', value: { a: 1 } })).toMatchObject({
+      kind: 'notice',
+      pollType: 'brand_new_kind',
+    });
+  });
+
+  it('keeps an unreadable message as an unreadable event instead of throwing', () => {
+    expect(parseEvent({ poll_type: 'message', value: { from_uin: 'x', content: [] } })).toMatchObject({
+      kind: 'unreadable',
+      pollType: 'message',
+      reason: 'from_uin is not a number',
+    });
+    expect(
+      parseEvent({
+        poll_type: 'group_message',
+        value: { from_uin: 1, send_uin: 2, msg_id: 3, time: 4, content: 'no' },
+      }),
+    ).toMatchObject({
+      kind: 'unreadable',
+    });
+    expect(parseEvent(null)).toMatchObject({ kind: 'unreadable', pollType: '(none)' });
+  });
+});
