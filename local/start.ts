@@ -42,6 +42,8 @@ const client = new SmartQQClient({
   pollLimits: { maxHoldMs: holdMs, marginMs: 5_000 },
 });
 let stopping = false;
+/** Member names per group/discussion, fetched once per session (ids change with each login). */
+const members = new Map<string, Map<number, string>>();
 const chatter: NodeJS.Timeout[] = [];
 
 async function stop(): Promise<void> {
@@ -95,7 +97,11 @@ while (!stopping) {
       const relinked = await client.relink();
       console.log(`session: ${outcome.kind} → relink ${relinked.status}`);
       if (relinked.status === 'needs_qr') await stop();
-      else book = await client.loadContacts();
+      else {
+        // ids change with each login: refresh everything that holds them.
+        book = await client.loadContacts();
+        members.clear();
+      }
       break;
     }
     default:
@@ -113,19 +119,44 @@ async function show(event: PollEvent): Promise<void> {
       console.log(`  ↳ ack to ${name}: ${result.status}`);
       return;
     }
-    case 'group_message':
+    case 'group_message': {
+      const group = book.groupByGid(event.gid);
+      const sender = group
+        ? await memberName(`g${group.gid}`, () => client.getGroupDetail(group.code), event.senderUin)
+        : '';
+      console.log(`[group ${group?.name ?? event.gid}] ${sender || event.senderUin}: ${event.text}`);
+      return;
+    }
+    case 'discussion_message': {
+      const discussion = book.discussionByDid(event.did);
+      const sender = await memberName(
+        `d${event.did}`,
+        () => client.getDiscussionDetail(event.did),
+        event.senderUin,
+      );
       console.log(
-        `[group ${book.groupByGid(event.gid)?.name ?? event.gid}] ${event.senderUin}: ${event.text}`,
+        `[discussion ${discussion?.name ?? event.did}] ${sender || event.senderUin}: ${event.text}`,
       );
       return;
-    case 'discussion_message':
-      console.log(
-        `[discussion ${book.discussionByDid(event.did)?.name ?? event.did}] ${event.senderUin}: ${event.text}`,
-      );
-      return;
+    }
     default:
       console.log(`[${event.kind}]`);
   }
+}
+
+/** A member's card or nick, from the group or discussion detail fetched once per session. */
+async function memberName(
+  key: string,
+  fetchDetail: () => Promise<{ members: readonly { uin: number; nick: string; card?: string }[] }>,
+  uin: number,
+): Promise<string> {
+  let names = members.get(key);
+  if (!names) {
+    const detail = await fetchDetail();
+    names = new Map(detail.members.map((m) => [m.uin, m.card ?? m.nick]));
+    members.set(key, names);
+  }
+  return names.get(uin) ?? '';
 }
 
 function nameOfFriend(contacts: ContactBook, uin: number): string {
@@ -135,7 +166,13 @@ function nameOfFriend(contacts: ContactBook, uin: number): string {
 
 /** Demo contacts talking now and then, through the simulator's control API. */
 function startDemoChatter(): void {
-  const lines = ['你好', '/微笑 在吗?', 'weekend hike?', 'ping', '明天见 [呲牙]'];
+  const lines: unknown[][] = [
+    ['你好'],
+    [['face', 14], ' 在吗?'],
+    ['weekend hike?'],
+    ['ping'],
+    ['明天见 ', ['face', 13]],
+  ];
   const people = demoWorld.people as { qq: number; nick: string }[];
   const account = demoWorld.accounts[0] as unknown as {
     friends: { qq: number }[];
@@ -146,13 +183,13 @@ function startDemoChatter(): void {
     fetch(`${sim.url}/_sim/messages`, { method: 'POST', body: JSON.stringify(body) }).catch(() => undefined);
   chatter.push(
     setInterval(() => {
-      const text = lines[n++ % lines.length];
+      const content = lines[n++ % lines.length];
       const friend = people.find((p) => p.qq === account.friends[n % account.friends.length]?.qq);
-      if (n % 2 === 0 && friend) void inject({ type: 'friend', from: friend.nick, text });
+      if (n % 2 === 0 && friend) void inject({ type: 'friend', from: friend.nick, content });
       else {
         const group = account.groups[0];
         const member = people.find((p) => group?.members.some((m) => m.qq === p.qq));
-        if (group && member) void inject({ type: 'group', group: group.name, from: member.nick, text });
+        if (group && member) void inject({ type: 'group', group: group.name, from: member.nick, content });
       }
     }, 5_000),
   );

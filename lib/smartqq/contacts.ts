@@ -92,15 +92,20 @@ const discussionDetailSchema = z.object({
 
 const selfSchema = z.object({ uin: z.number(), nick: z.string(), account: z.number().optional() });
 
-export async function getFriends(api: SmartQQApi, session: Session): Promise<Friend[]> {
+/** The friend and group lists are POSTs signed with `hash(uin, ptwebqq)`. */
+async function hashedList<T>(api: SmartQQApi, session: Session, endpoint: string, schema: z.ZodType<T>) {
   const { vfwebqq, uin, ptwebqq } = session.tokens;
   const answer = await api.json({
-    endpoint: 'get_user_friends2',
+    endpoint,
     role: 'sweb2',
-    path: '/api/get_user_friends2',
+    path: `/api/${endpoint}`,
     r: { vfwebqq, hash: friendListHash(uin, ptwebqq) },
   });
-  const result = okResult('get_user_friends2', answer, friendsSchema);
+  return okResult(endpoint, answer, schema);
+}
+
+export async function getFriends(api: SmartQQApi, session: Session): Promise<Friend[]> {
+  const result = await hashedList(api, session, 'get_user_friends2', friendsSchema);
   const nicks = new Map(result.info.map((i) => [i.uin, displayName(i.nick)]));
   const marks = new Map(result.marknames.map((m) => [m.uin, displayName(m.markname)]));
   // Category 0 ("我的好友") is implicit: the server does not list it.
@@ -118,14 +123,7 @@ export async function getFriends(api: SmartQQApi, session: Session): Promise<Fri
 }
 
 export async function getGroups(api: SmartQQApi, session: Session): Promise<Group[]> {
-  const { vfwebqq, uin, ptwebqq } = session.tokens;
-  const answer = await api.json({
-    endpoint: 'get_group_name_list_mask2',
-    role: 'sweb2',
-    path: '/api/get_group_name_list_mask2',
-    r: { vfwebqq, hash: friendListHash(uin, ptwebqq) },
-  });
-  const result = okResult('get_group_name_list_mask2', answer, groupsSchema);
+  const result = await hashedList(api, session, 'get_group_name_list_mask2', groupsSchema);
   const marks = new Map(result.gmarklist.map((m) => [m.uin, displayName(m.markname)]));
   return result.gnamelist.map((g) => {
     const markname = marks.get(g.gid);

@@ -8,6 +8,7 @@ import { okResult, type SmartQQApi, sessionQuery } from './api.ts';
 import { APP_ID, CLIENT_ID, DAID, REFERER } from './endpoints.ts';
 import { SmartQQProtocolError, SmartQQRetcodeError } from './errors.ts';
 import { hash33 } from './hash.ts';
+import type { HttpResponse } from './http.ts';
 import { parsePtuiCb } from './ptui-cb.ts';
 import type { Verdict } from './retcode.ts';
 import { Session } from './session.ts';
@@ -27,17 +28,8 @@ export type QrStatus =
 const QR_TIMEOUT_MS = 15_000;
 
 export async function fetchQr(api: SmartQQApi): Promise<QrCode> {
-  const url = new URL('/ptqrshow', api.hosts.ptlogin);
   const query = { appid: APP_ID, e: 0, l: 'M', s: 5, d: 72, v: 4, t: Math.random() };
-  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
-  const res = await api.http.request({
-    endpoint: 'ptqrshow',
-    method: 'GET',
-    url: url.href,
-    referer: REFERER.ptlogin,
-    timeoutMs: QR_TIMEOUT_MS,
-  });
-  if (res.status !== 200) throw new SmartQQProtocolError('ptqrshow', `HTTP ${res.status}`, res.status);
+  const res = await ptloginGet(api, 'ptqrshow', query);
   if (!isPng(res.body)) throw new SmartQQProtocolError('ptqrshow', 'answer is not a PNG image');
   if (!(await qrsigOf(api))) throw new SmartQQProtocolError('ptqrshow', 'no qrsig cookie was set');
   return { png: res.body, fetchedAt: Date.now() };
@@ -47,7 +39,6 @@ export async function fetchQr(api: SmartQQApi): Promise<QrCode> {
 export async function checkQr(api: SmartQQApi): Promise<QrStatus> {
   const qrsig = await qrsigOf(api);
   if (!qrsig) throw new SmartQQProtocolError('ptqrlogin', 'no qrsig cookie: fetch a QR first');
-  const url = new URL('/ptqrlogin', api.hosts.ptlogin);
   const query: Record<string, string | number> = {
     ptqrtoken: hash33(qrsig),
     webqq_type: 10,
@@ -71,15 +62,7 @@ export async function checkQr(api: SmartQQApi): Promise<QrStatus> {
     login_sig: '',
     pt_randsalt: 0,
   };
-  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
-  const res = await api.http.request({
-    endpoint: 'ptqrlogin',
-    method: 'GET',
-    url: url.href,
-    referer: REFERER.ptlogin,
-    timeoutMs: QR_TIMEOUT_MS,
-  });
-  if (res.status !== 200) throw new SmartQQProtocolError('ptqrlogin', `HTTP ${res.status}`, res.status);
+  const res = await ptloginGet(api, 'ptqrlogin', query);
   let cb: ReturnType<typeof parsePtuiCb>;
   try {
     cb = parsePtuiCb(res.body.toString('utf8'));
@@ -179,6 +162,25 @@ export async function registerSession(api: SmartQQApi, session: Session): Promis
     query: sessionQuery(session.tokens.vfwebqq, session.tokens.psessionid),
   });
   okResult('get_online_buddies2', answer, z.array(z.unknown()));
+}
+
+/** A GET on the ptlogin host that must answer 200. */
+async function ptloginGet(
+  api: SmartQQApi,
+  endpoint: string,
+  query: Readonly<Record<string, string | number>>,
+): Promise<HttpResponse> {
+  const url = new URL(`/${endpoint}`, api.hosts.ptlogin);
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, String(value));
+  const res = await api.http.request({
+    endpoint,
+    method: 'GET',
+    url: url.href,
+    referer: REFERER.ptlogin,
+    timeoutMs: QR_TIMEOUT_MS,
+  });
+  if (res.status !== 200) throw new SmartQQProtocolError(endpoint, `HTTP ${res.status}`, res.status);
+  return res;
 }
 
 async function qrsigOf(api: SmartQQApi): Promise<string> {

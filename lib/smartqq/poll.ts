@@ -131,7 +131,7 @@ export async function poll(
   return decidePollAnswer(answer, session);
 }
 
-async function decidePollAnswer(
+export async function decidePollAnswer(
   answer: ReturnType<typeof parseJsonAnswer>,
   session: Session,
 ): Promise<PollOutcome> {
@@ -139,7 +139,11 @@ async function decidePollAnswer(
   switch (decideRetcode(retcode, 'poll')) {
     case 'ok':
       // `{"errmsg":"error","retcode":0}` and `{"retcode":0,"retmsg":"ok","errmsg":"error"}` are empty holds.
-      if (!Array.isArray(answer.result) || answer.result.length === 0) return { kind: 'nothing_yet' };
+      if (answer.result === undefined) return { kind: 'nothing_yet' };
+      if (!Array.isArray(answer.result)) {
+        return { kind: 'error', error: new SmartQQProtocolError('poll2', 'result is not an array') };
+      }
+      if (answer.result.length === 0) return { kind: 'nothing_yet' };
       return { kind: 'events', events: answer.result.map(parseEvent) };
     case 'nothing_yet':
       return { kind: 'nothing_yet' };

@@ -8,6 +8,22 @@ import { type Simulator, type SimulatorOptions, startSimulator } from '../../loc
 
 export { demoWorld };
 
+/** The demo world's first account, typed the way the tests read it. */
+export interface DemoAccount {
+  qq: number;
+  nick: string;
+  friends: { qq: number; markname?: string; category?: string }[];
+  groups: { name: string; owner?: number; members: { qq: number; card?: string }[] }[];
+  discussions: { name: string; members: number[] }[];
+}
+export const demoAccount = demoWorld.accounts[0] as unknown as DemoAccount;
+const demoPeople = demoWorld.people as { qq: number; nick: string }[];
+
+/** The nick of a person of the demo world (or of the bot account itself). */
+export function nickOf(qq: number): string {
+  return demoPeople.find((p) => p.qq === qq)?.nick ?? (qq === demoAccount.qq ? demoAccount.nick : '');
+}
+
 /** Calls the simulator's control API and returns the parsed JSON; throws on a non-2xx answer. */
 export async function control<T = unknown>(
   sim: Simulator,

@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmartQQClient } from '../../../lib/smartqq/index.ts';
 import type { Simulator } from '../../../local/simulator/index.ts';
-import { control, demoWorld, loggedInClient, startSim } from '../../support/sim-control.ts';
+import { control, demoAccount, loggedInClient, nickOf, startSim } from '../../support/sim-control.ts';
 
-interface WorldAccount {
-  qq: number;
-  nick: string;
-  friends: { qq: number; markname?: string; category?: string }[];
-  groups: { name: string; owner?: number; members: { qq: number; card?: string }[] }[];
-  discussions: { name: string; members: number[] }[];
-}
-const account = demoWorld.accounts[0] as unknown as WorldAccount;
-const people = demoWorld.people as { qq: number; nick: string }[];
-const nickOf = (qq: number) =>
-  people.find((p) => p.qq === qq)?.nick ?? (qq === account.qq ? account.nick : '');
+const account = demoAccount;
 
 let sim: Simulator;
 let client: SmartQQClient;

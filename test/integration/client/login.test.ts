@@ -11,14 +11,15 @@ import {
 import type { Simulator } from '../../../local/simulator/index.ts';
 import {
   control,
-  demoWorld,
+  demoAccount,
   limitsFor,
   loggedInClient,
+  nickOf,
   pollEvents,
   startSim,
 } from '../../support/sim-control.ts';
 
-const bot = demoWorld.accounts[0] as { qq: number; nick: string };
+const bot = demoAccount;
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -113,8 +114,8 @@ describe('relink from a saved session', () => {
     expect(result).toEqual({ status: 'online' });
     expect(client.session.tokens.psessionid).not.toBe(oldPsessionid);
 
-    const friend = demoWorld.people[0] as { nick: string };
-    await control(sim, 'POST', 'messages', { type: 'friend', from: friend.nick, text: 'after relink' });
+    const friend = nickOf(demoAccount.friends[0]?.qq ?? 0);
+    await control(sim, 'POST', 'messages', { type: 'friend', from: friend, text: 'after relink' });
     const events = await pollEvents(client, 1);
     expect(events.map((e) => ('text' in e ? e.text : ''))).toContain('after relink');
     client.close();

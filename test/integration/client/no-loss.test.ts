@@ -5,17 +5,16 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SmartQQClient } from '../../../lib/smartqq/index.ts';
 import type { Simulator } from '../../../local/simulator/index.ts';
-import { control, counters, demoWorld, loggedInClient, startSim } from '../../support/sim-control.ts';
+import {
+  control,
+  counters,
+  demoAccount,
+  loggedInClient,
+  nickOf,
+  startSim,
+} from '../../support/sim-control.ts';
 
-interface WorldAccount {
-  qq: number;
-  friends: { qq: number }[];
-  groups: { name: string; members: { qq: number }[] }[];
-  discussions: { name: string; members: number[] }[];
-}
-const account = demoWorld.accounts[0] as unknown as WorldAccount;
-const people = demoWorld.people as { qq: number; nick: string }[];
-const nickOf = (qq: number) => people.find((p) => p.qq === qq)?.nick ?? '';
+const account = demoAccount;
 
 const TOTAL = 1_000;
 const HOLD_MS = 150;

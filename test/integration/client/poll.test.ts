@@ -1,21 +1,21 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PollEvent, SmartQQClient } from '../../../lib/smartqq/index.ts';
 import type { Simulator } from '../../../local/simulator/index.ts';
-import { control, counters, demoWorld, loggedInClient, startSim } from '../../support/sim-control.ts';
+import {
+  control,
+  counters,
+  type DemoAccount,
+  demoAccount,
+  loggedInClient,
+  nickOf,
+  startSim,
+} from '../../support/sim-control.ts';
 
-interface WorldAccount {
-  qq: number;
-  friends: { qq: number; markname?: string }[];
-  groups: { name: string; members: { qq: number; card?: string }[] }[];
-  discussions: { name: string; members: number[] }[];
-}
-const account = demoWorld.accounts[0] as unknown as WorldAccount;
-const people = demoWorld.people as { qq: number; nick: string }[];
-const nickOf = (qq: number) => people.find((p) => p.qq === qq)?.nick ?? '';
+const account = demoAccount;
 const friendNick = nickOf(account.friends[0]?.qq ?? 0);
-const group = account.groups[0] as WorldAccount['groups'][number];
+const group = account.groups[0] as DemoAccount['groups'][number];
 const groupMemberNick = nickOf(group.members.find((m) => m.qq !== account.qq)?.qq ?? 0);
-const discussion = account.discussions[0] as WorldAccount['discussions'][number];
+const discussion = account.discussions[0] as DemoAccount['discussions'][number];
 const discussionMemberNick = nickOf(discussion.members.find((m) => m !== account.qq) ?? 0);
 
 let sim: Simulator;

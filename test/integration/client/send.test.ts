@@ -1,16 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ContactBook, MsgIdCounter, type SmartQQClient } from '../../../lib/smartqq/index.ts';
 import type { Simulator } from '../../../local/simulator/index.ts';
-import { control, counters, demoWorld, loggedInClient, sent, startSim } from '../../support/sim-control.ts';
+import {
+  control,
+  counters,
+  demoAccount,
+  loggedInClient,
+  nickOf,
+  sent,
+  startSim,
+} from '../../support/sim-control.ts';
 
-interface WorldAccount {
-  friends: { qq: number; markname?: string }[];
-  groups: { name: string }[];
-  discussions: { name: string }[];
-}
-const account = demoWorld.accounts[0] as unknown as WorldAccount;
-const people = demoWorld.people as { qq: number; nick: string }[];
-const friendNick = people.find((p) => p.qq === account.friends[0]?.qq)?.nick ?? '';
+const account = demoAccount;
+const friendNick = nickOf(account.friends[0]?.qq ?? 0);
 
 let sim: Simulator;
 let client: SmartQQClient;

@@ -1,5 +1,7 @@
+import { CookieJar } from 'tough-cookie';
 import { describe, expect, it } from 'vitest';
-import { parseEvent } from '../../../lib/smartqq/poll.ts';
+import { decidePollAnswer, parseEvent } from '../../../lib/smartqq/poll.ts';
+import { Session } from '../../../lib/smartqq/session.ts';
 import { fixtureJson } from '../../support/fixtures.ts';
 
 describe('parseEvent on the captured poll2 answer', () => {
@@ -65,5 +67,40 @@ describe('parseEvent on other kinds and bad shapes', () => {
       kind: 'unreadable',
     });
     expect(parseEvent(null)).toMatchObject({ kind: 'unreadable', pollType: '(none)' });
+  });
+});
+
+describe('decidePollAnswer', () => {
+  const session = new Session(new CookieJar(), {
+    ptwebqq: 'p',
+    vfwebqq: 'v',
+    psessionid: 's',
+    uin: 1,
+    linkedAt: 0,
+  });
+
+  it('reads every empty-hold body as nothing_yet', async () => {
+    for (const body of [
+      { retcode: 102, errmsg: '' },
+      { errmsg: 'error', retcode: 0 },
+      { retcode: 100012, errmsg: 'error!!!' },
+      { retcode: 0, retmsg: 'ok', errmsg: 'error' },
+      { retcode: 0, result: [] },
+    ]) {
+      expect(await decidePollAnswer(body, session), JSON.stringify(body)).toEqual({ kind: 'nothing_yet' });
+    }
+  });
+
+  it('reads the captured 103 body as not_registered, whatever result it carries', async () => {
+    expect(await decidePollAnswer(fixtureJson('103_response.txt'), session)).toEqual({
+      kind: 'not_registered',
+      retcode: 103,
+    });
+  });
+
+  it('refuses a result that is not an array, and a 116 without p', async () => {
+    expect(await decidePollAnswer({ retcode: 0, result: {} }, session)).toMatchObject({ kind: 'error' });
+    expect(await decidePollAnswer({ retcode: 116 }, session)).toMatchObject({ kind: 'error' });
+    expect(session.tokens.ptwebqq).toBe('p');
   });
 });
