@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -16,9 +14,7 @@ import {
   unescapeHtml,
 } from '../../../lib/smartqq/content.ts';
 import { FACES, faceIdByName } from '../../../lib/smartqq/faces.ts';
-
-const FIXTURES = path.resolve(import.meta.dirname, '../../../../shared/fixtures/smartqq');
-const fixtureJson = (name: string): unknown => JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8'));
+import { fixtureJson } from '../../support/fixtures.ts';
 
 const FONT_ITEM = ['font', { name: '宋体', size: 10, style: [0, 0, 0], color: '000000' }];
 const text = (t: string): Segment => ({ type: 'text', text: t });

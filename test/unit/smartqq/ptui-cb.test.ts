@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PtuiCbError, parsePtuiCb } from '../../../lib/smartqq/ptui-cb.ts';
-
-const FIXTURES = path.resolve(import.meta.dirname, '../../../../shared/fixtures/smartqq');
-const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
+import { fixtureText as fixture } from '../../support/fixtures.ts';
 
 describe('parsePtuiCb on the captured ptqrlogin bodies', () => {
   it('reads the waiting body (66)', () => {
