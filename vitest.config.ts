@@ -1,10 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
+export const testDefaults = {
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  reporters: ['default', './test/support/summary-reporter.ts'],
+};
+
 export default defineConfig({
   test: {
+    ...testDefaults,
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    reporters: ['default', './test/support/summary-reporter.ts'],
+    // Needs the official DynamoDB Local: `npm run test:dynamodb-local`.
+    exclude: ['**/node_modules/**', 'test/dynamodb-local/**'],
   },
 });

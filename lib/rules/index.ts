@@ -1,0 +1,6 @@
+export * from './matcher.ts';
+export * from './message.ts';
+export * from './model.ts';
+export * from './reply-plan.ts';
+export * from './rule-cache.ts';
+export * from './template.ts';

@@ -1,0 +1,122 @@
+/**
+ * From a message to the replies to send, with the loop and flood guards:
+ * - never answer the bot's own messages (its uin, or the session-random send_uin of its group echo);
+ * - never answer a message that is itself one of the bot's recent replies in that chat (echoes
+ *   whose send_uin is not known yet, and two bots answering each other);
+ * - honour each rule's cooldowns, per chat and per sender, through a shared store so concurrent
+ *   consumers agree on who answers.
+ * The stores are ports: DynamoDB in the product, in-memory in unit tests.
+ */
+import { parseFaceMarkers } from '../smartqq/content.ts';
+import type { RuleMatch, RuleSet } from './matcher.ts';
+import { conversationKey, type IncomingMessage } from './message.ts';
+
+export interface CooldownGate {
+  /** True when the key was free (or expired) and is now taken for `seconds`; false when cooling down. */
+  tryAcquire(key: string, seconds: number, nowMs: number): Promise<boolean>;
+}
+
+export interface RecentReplies {
+  remember(conversationKey: string, text: string, seconds: number, nowMs: number): Promise<void>;
+  isRecent(conversationKey: string, text: string, nowMs: number): Promise<boolean>;
+}
+
+export interface ReplyGuards {
+  readonly cooldowns: CooldownGate;
+  readonly recentReplies: RecentReplies;
+  /** The uins the bot itself sends from in this session (its own uin, its group/discussion send_uins). */
+  readonly selfUins: ReadonlySet<number>;
+}
+
+/** How long a sent reply counts as "recent" for the echo guard. */
+export const RECENT_REPLY_SECONDS = 10 * 60;
+
+export type Skip =
+  | { readonly reason: 'own_message' }
+  | { readonly reason: 'echo_of_recent_reply' }
+  | { readonly reason: 'cooldown'; readonly ruleId: string };
+
+export interface ReplyPlan {
+  readonly replies: readonly RuleMatch[];
+  readonly skipped: readonly Skip[];
+}
+
+export async function planReplies(
+  ruleSet: RuleSet,
+  message: IncomingMessage,
+  guards: ReplyGuards,
+  nowMs: number,
+  random: () => number = Math.random,
+): Promise<ReplyPlan> {
+  if (guards.selfUins.has(message.senderUin)) return { replies: [], skipped: [{ reason: 'own_message' }] };
+  const conversation = conversationKey(message);
+  if (await guards.recentReplies.isRecent(conversation, asReceived(message.text), nowMs)) {
+    return { replies: [], skipped: [{ reason: 'echo_of_recent_reply' }] };
+  }
+  const replies: RuleMatch[] = [];
+  const skipped: Skip[] = [];
+  for (const match of ruleSet.match(message, random)) {
+    if (await coolingDown(match, message, conversation, guards.cooldowns, nowMs)) {
+      skipped.push({ reason: 'cooldown', ruleId: match.rule.id });
+      continue;
+    }
+    await guards.recentReplies.remember(conversation, asReceived(match.reply), RECENT_REPLY_SECONDS, nowMs);
+    replies.push(match);
+  }
+  return { replies, skipped };
+}
+
+/** Stands for any face: received faces may come back under another name, or as `[表情]` (PROTOCOL.md §6). */
+const FACE = '\u{fffc}';
+const GENERIC_FACE = /\[表情\]/g;
+
+/**
+ * A text in the form both a reply as sent (`晴 /微笑`) and its echo through poll (`晴 [微笑]`, or
+ * `晴 [表情]` when the server sent every face as one generic id) take: faces become one placeholder,
+ * whitespace runs (`\r\n`, no-break spaces) one space, ends trimmed, Unicode in NFC.
+ */
+export function asReceived(text: string): string {
+  return parseFaceMarkers(text.replace(GENERIC_FACE, FACE))
+    .map((segment) => (segment.type === 'face' ? FACE : segment.text))
+    .join('')
+    .normalize('NFC')
+    .replace(/\s+/gu, ' ')
+    .trim();
+}
+
+/** The keys a rule's cooldowns are kept under; names, not ids, except the sender (per session). */
+export function cooldownKeys(
+  match: RuleMatch,
+  message: IncomingMessage,
+  conversation: string,
+): { key: string; seconds: number }[] {
+  const { rule } = match;
+  const keys: { key: string; seconds: number }[] = [];
+  if (rule.cooldownSenderSeconds > 0) {
+    keys.push({
+      key: `cooldown|${rule.account}|${rule.id}|${conversation}|${message.senderUin}`,
+      seconds: rule.cooldownSenderSeconds,
+    });
+  }
+  if (rule.cooldownChatSeconds > 0) {
+    keys.push({
+      key: `cooldown|${rule.account}|${rule.id}|${conversation}`,
+      seconds: rule.cooldownChatSeconds,
+    });
+  }
+  return keys;
+}
+
+async function coolingDown(
+  match: RuleMatch,
+  message: IncomingMessage,
+  conversation: string,
+  gate: CooldownGate,
+  nowMs: number,
+): Promise<boolean> {
+  // Narrowest first: a sender still cooling down must not use up the whole chat's cooldown.
+  for (const { key, seconds } of cooldownKeys(match, message, conversation)) {
+    if (!(await gate.tryAcquire(key, seconds, nowMs))) return true;
+  }
+  return false;
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import {
+  asReceived,
+  type CooldownGate,
+  loadRuleSet,
+  planReplies,
+  type RecentReplies,
+  type RuleInput,
+} from '../../../lib/rules/index.ts';
+import { message, ruleInput } from './factories.ts';
+
+/** In-memory stand-ins for the DynamoDB guard stores (same contract). */
+class MemoryCooldowns implements CooldownGate {
+  readonly until = new Map<string, number>();
+  async tryAcquire(key: string, seconds: number, nowMs: number): Promise<boolean> {
+    if ((this.until.get(key) ?? 0) > nowMs) return false;
+    this.until.set(key, nowMs + seconds * 1000);
+    return true;
+  }
+}
+
+class MemoryRecent implements RecentReplies {
+  readonly texts = new Map<string, number>();
+  async remember(conversation: string, text: string, seconds: number, nowMs: number): Promise<void> {
+    this.texts.set(`${conversation}|${text}`, nowMs + seconds * 1000);
+  }
+  async isRecent(conversation: string, text: string, nowMs: number): Promise<boolean> {
+    return (this.texts.get(`${conversation}|${text}`) ?? 0) > nowMs;
+  }
+}
+
+function setup(...rules: RuleInput[]) {
+  const { ruleSet } = loadRuleSet(rules);
+  const guards = {
+    cooldowns: new MemoryCooldowns(),
+    recentReplies: new MemoryRecent(),
+    selfUins: new Set([999]),
+  };
+  return { ruleSet, guards };
+}
+
+const ids = (plan: { replies: readonly { rule: { id: string } }[] }) => plan.replies.map((r) => r.rule.id);
+
+describe('loop guards', () => {
+  it('never answers the bot’s own messages (its uin or its group echo send_uin)', async () => {
+    const { ruleSet, guards } = setup(ruleInput());
+    const plan = await planReplies(ruleSet, message({ senderUin: 999 }), guards, 0);
+    expect(plan).toEqual({ replies: [], skipped: [{ reason: 'own_message' }] });
+  });
+
+  it('never answers a message that is one of its recent replies in that chat, faces included', async () => {
+    const { ruleSet, guards } = setup(
+      ruleInput({ id: 'echo', match: 'contains', pattern: 'hi', replies: ['hi /微笑'] }),
+    );
+    const group = { chatType: 'group' as const, chatName: 'Hiking Club' };
+    const first = await planReplies(ruleSet, message({ ...group, text: 'hi' }), guards, 0);
+    expect(ids(first)).toEqual(['echo']);
+    // The echo comes back with an unknown send_uin, its face decoded as [微笑]: not answered.
+    const echo = await planReplies(
+      ruleSet,
+      message({ ...group, senderUin: 5555, text: 'hi [微笑]' }),
+      guards,
+      1000,
+    );
+    expect(echo.skipped).toEqual([{ reason: 'echo_of_recent_reply' }]);
+    // The same text in another chat is a person talking, not an echo.
+    const elsewhere = await planReplies(
+      ruleSet,
+      message({ chatType: 'group', chatName: 'Tea & Code', text: 'hi [微笑]' }),
+      guards,
+      1000,
+    );
+    expect(ids(elsewhere)).toEqual(['echo']);
+    // After the guard window, the text is no longer treated as an echo.
+    const later = await planReplies(ruleSet, message({ ...group, text: 'hi [微笑]' }), guards, 11 * 60_000);
+    expect(ids(later)).toEqual(['echo']);
+  });
+
+  it('asReceived puts a reply and its echo in one form, whatever face id came back', () => {
+    expect(asReceived(' a\r\n b /微笑 ')).toBe(asReceived('a b [微笑]'));
+    expect(asReceived('a /微笑')).toBe(asReceived('a [表情]'));
+    expect(asReceived('a /微笑')).toBe(asReceived('a [咖啡]'));
+    expect(asReceived('a b')).not.toBe(asReceived('ab'));
+    expect(asReceived('/not-a-face')).toBe('/not-a-face');
+  });
+});
+
+describe('cooldowns', () => {
+  it('per chat: one answer per window in the same chat, others unaffected', async () => {
+    const { ruleSet, guards } = setup(ruleInput({ cooldownChatSeconds: 30 }));
+    expect(ids(await planReplies(ruleSet, message({ senderUin: 1 }), guards, 0))).toEqual(['r1']);
+    const again = await planReplies(ruleSet, message({ senderUin: 2 }), guards, 10_000);
+    expect(again).toEqual({ replies: [], skipped: [{ reason: 'cooldown', ruleId: 'r1' }] });
+    expect(ids(await planReplies(ruleSet, message({ chatName: 'Bob & Co' }), guards, 10_000))).toEqual([
+      'r1',
+    ]);
+    expect(ids(await planReplies(ruleSet, message({ senderUin: 2 }), guards, 31_000))).toEqual(['r1']);
+  });
+
+  it('per sender: another sender in the same group is answered', async () => {
+    const { ruleSet, guards } = setup(ruleInput({ cooldownSenderSeconds: 60 }));
+    const group = { chatType: 'group' as const, chatName: 'Hiking Club' };
+    expect(ids(await planReplies(ruleSet, message({ ...group, senderUin: 1 }), guards, 0))).toEqual(['r1']);
+    expect(ids(await planReplies(ruleSet, message({ ...group, senderUin: 1 }), guards, 1000))).toEqual([]);
+    expect(ids(await planReplies(ruleSet, message({ ...group, senderUin: 2 }), guards, 1000))).toEqual([
+      'r1',
+    ]);
+  });
+
+  it('a stopping rule in cooldown still stops lower-priority rules (no fallback spam)', async () => {
+    const { ruleSet, guards } = setup(
+      ruleInput({ id: 'main', priority: 10, cooldownChatSeconds: 60 }),
+      ruleInput({ id: 'fallback', priority: 0, match: 'contains', pattern: 'i', replies: ['?'] }),
+    );
+    expect(ids(await planReplies(ruleSet, message(), guards, 0))).toEqual(['main']);
+    const plan = await planReplies(ruleSet, message(), guards, 1000);
+    expect(plan).toEqual({ replies: [], skipped: [{ reason: 'cooldown', ruleId: 'main' }] });
+  });
+
+  it('non-stopping rules each get their own cooldown', async () => {
+    const { ruleSet, guards } = setup(
+      ruleInput({ id: 'a', stop: false, cooldownChatSeconds: 60 }),
+      ruleInput({ id: 'b', stop: false }),
+    );
+    expect(ids(await planReplies(ruleSet, message(), guards, 0))).toEqual(['a', 'b']);
+    expect(ids(await planReplies(ruleSet, message(), guards, 1000))).toEqual(['b']);
+  });
+});
