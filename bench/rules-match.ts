@@ -34,7 +34,9 @@ function words(random: () => number) {
   // The common CJK block: real chat text draws on thousands of characters, not a handful.
   const han = () => String.fromCharCode(0x4e00 + Math.floor(random() * 0x5000));
   const word = () =>
-    random() < 0.7 ? han() + han() + (random() < 0.5 ? han() : '') : pick(LATIN) + Math.floor(random() * 1_000_000);
+    random() < 0.7
+      ? han() + han() + (random() < 0.5 ? han() : '')
+      : pick(LATIN) + Math.floor(random() * 1_000_000);
   return { pick, word };
 }
 
