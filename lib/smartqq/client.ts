@@ -36,7 +36,7 @@ export interface SmartQQClientOptions {
   readonly userAgent?: string;
   readonly pollLimits?: PollLimits;
   /** msg_id source, e.g. an atomic counter in a database; defaults to the web client's formula. */
-  readonly msgIds?: () => number;
+  readonly msgIds?: () => number | Promise<number>;
   /** A saved session to resume (see `Session.fromJSON`). */
   readonly session?: Session;
 }
@@ -67,7 +67,7 @@ export class SmartQQClient {
   readonly api: SmartQQApi;
   private current: Session | undefined;
   private readonly pollLimits: PollLimits;
-  private readonly msgIds: (() => number) | undefined;
+  private readonly msgIds: (() => number | Promise<number>) | undefined;
 
   constructor(options: SmartQQClientOptions = {}) {
     const http = new HttpClient({
@@ -171,7 +171,7 @@ export class SmartQQClient {
     this.api.http.close();
   }
 
-  private nextMsgId(): number {
+  private nextMsgId(): number | Promise<number> {
     if (this.msgIds) return this.msgIds();
     const session = this.session;
     // The formula's seq takes four digits: wrap it rather than overflow into the seconds part.

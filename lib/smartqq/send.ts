@@ -61,12 +61,12 @@ export async function sendText(
   session: Session,
   target: SendTarget,
   text: string,
-  nextMsgId: () => number,
+  nextMsgId: () => number | Promise<number>,
 ): Promise<SendResult> {
   const parts = splitForSending(parseFaceMarkers(text));
   if (parts.length === 0) return { status: 'rejected', reason: 'empty message', partsSent: 0, parts: 0 };
   for (const [index, part] of parts.entries()) {
-    const outcome = await sendOne(api, session, target, encodeContent(part), nextMsgId());
+    const outcome = await sendOne(api, session, target, encodeContent(part), await nextMsgId());
     if (outcome.status !== 'sent') return { ...outcome, partsSent: index, parts: parts.length };
   }
   return { status: 'sent', parts: parts.length };

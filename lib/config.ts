@@ -1,0 +1,67 @@
+/**
+ * Configuration from the environment, read and checked once per cold start: a missing or bad
+ * variable fails the start with its name (it never becomes ''). Each function reads the part it
+ * needs; the CDK stack and the local runtime set the same names.
+ */
+import { z } from 'zod';
+import { REAL_HOSTS, type SmartQQHosts, singleBaseHosts } from './smartqq/endpoints.ts';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const optionalUrl = z.string().url().optional();
+const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+export const ENV = {
+  /** The bot account's QQ number: the one this deployment logs in and answers for. */
+  ACCOUNT: z.string().regex(/^[1-9][0-9]{4,11}$/, 'must be a QQ number'),
+  SESSIONS_TABLE: z.string().min(1),
+  RULES_TABLE: z.string().min(1),
+  GUARDS_TABLE: z.string().min(1),
+  INBOUND_QUEUE_URL: z.string().url(),
+  /** Emulator endpoints (local runtime and tests); unset in AWS. */
+  DYNAMODB_ENDPOINT: optionalUrl,
+  SQS_ENDPOINT: optionalUrl,
+  /** One base URL for every SmartQQ host (the simulator); unset means the real hosts... */
+  SMARTQQ_BASE_URL: optionalUrl,
+  /** ...or each host role on its own. */
+  SMARTQQ_PTLOGIN_URL: optionalUrl,
+  SMARTQQ_SWEB2_URL: optionalUrl,
+  SMARTQQ_D1WEB2_URL: optionalUrl,
+  /** The longest poll2 hold the server may use, and the margin for the answer to arrive. */
+  POLL_MAX_HOLD_MS: ms(120_000),
+  POLL_MARGIN_MS: ms(5_000),
+  /** At most one message every this many ms per account (0 = off). */
+  SEND_INTERVAL_MS: ms(3_000),
+  /** The send API's bearer token: a Secrets Manager secret in AWS, a plain value locally. */
+  API_TOKEN_SECRET_ID: z.string().min(1).optional(),
+  API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+} as const;
+
+type EnvKey = keyof typeof ENV;
+export type Env<K extends EnvKey> = { readonly [P in K]: z.output<(typeof ENV)[P]> };
+
+/** Reads and checks the named variables; throws ConfigError naming each bad one. */
+export function readEnv<K extends EnvKey>(keys: readonly K[], source: NodeJS.ProcessEnv = process.env): Env<K> {
+  const shape = Object.fromEntries(keys.map((k) => [k, ENV[k]])) as unknown as Record<K, z.ZodType>;
+  const raw = Object.fromEntries(keys.map((k) => [k, source[k] === '' ? undefined : source[k]]));
+  const parsed = z.object(shape).safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`bad configuration: ${problems}`);
+  }
+  return parsed.data as Env<K>;
+}
+
+/** The SmartQQ hosts from the configuration: one base URL, per-role URLs, or the real hosts. */
+export function smartQQHosts(
+  env: Partial<Env<'SMARTQQ_BASE_URL' | 'SMARTQQ_PTLOGIN_URL' | 'SMARTQQ_SWEB2_URL' | 'SMARTQQ_D1WEB2_URL'>>,
+): SmartQQHosts {
+  const base = env.SMARTQQ_BASE_URL ? singleBaseHosts(env.SMARTQQ_BASE_URL) : REAL_HOSTS;
+  return {
+    ptlogin: env.SMARTQQ_PTLOGIN_URL ?? base.ptlogin,
+    sweb2: env.SMARTQQ_SWEB2_URL ?? base.sweb2,
+    d1web2: env.SMARTQQ_D1WEB2_URL ?? base.d1web2,
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The pipeline's ports, in the domain's words: what the poller, the consumer and the send API need
+ * from storage and the queue. DynamoDB and SQS implement them in `lib/stores` and `lib/queue`;
+ * unit tests may use in-memory ones.
+ */
+import type { SessionJson } from '../smartqq/session.ts';
+import type { PollEvent } from '../smartqq/poll.ts';
+
+// ── Session ────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Where an account's SmartQQ session stands (DESIGN.md invariant 4):
+ * needs_qr → scan_pending (a QR is shown) → online ⇄ relinking; relinking or a dead session → needs_qr.
+ */
+export type SessionState = 'needs_qr' | 'scan_pending' | 'online' | 'relinking';
+
+/** Names and current ids, fetched after each login (ids change on every login). */
+export interface ContactsCache {
+  readonly fetchedAt: number;
+  /** The session (login2 `linkedAt`) these ids belong to. */
+  readonly linkedAt: number;
+  readonly friends: readonly { uin: number; nick: string; markname?: string }[];
+  readonly groups: readonly { gid: number; code: number; name: string }[];
+  readonly discussions: readonly { did: number; name: string }[];
+  /** Sender names per group gid / discussion did: uin → card or nick. */
+  readonly members: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** The uins the bot sends from: its own, and its member uin in each group/discussion (the echo's send_uin). */
+  readonly selfUins: readonly number[];
+  readonly selfNick: string;
+}
+
+export interface SessionRecord {
+  /** The bot account's QQ number (the partition key). */
+  readonly account: string;
+  readonly state: SessionState;
+  /** When `state` last changed (ms since epoch). */
+  readonly stateSince: number;
+  /** Why the session needs a QR, in words for the owner (never a secret). */
+  readonly reason?: string;
+  /** Incremented by every write: all state changes are conditional on it. */
+  readonly version: number;
+  /** The SmartQQ session (cookie jar and tokens): secret, never logged or answered. */
+  readonly session?: SessionJson;
+  /** While scan_pending: the QR shown and the cookie jar holding its qrsig (secret). */
+  readonly qr?: { readonly pngBase64: string; readonly fetchedAt: number; readonly cookies: Record<string, unknown> };
+  readonly contacts?: ContactsCache;
+}
+
+export type SessionChanges = Partial<Omit<SessionRecord, 'account' | 'version'>>;
+
+export class VersionConflictError extends Error {
+  override readonly name = 'VersionConflictError';
+  constructor(readonly account: string) {
+    super(`session of account ${account} was changed by someone else`);
+  }
+}
+
+export interface SessionStore {
+  get(account: string): Promise<SessionRecord | undefined>;
+  /** Creates the record in state needs_qr if there is none; returns the stored record either way. */
+  ensure(account: string, nowMs: number): Promise<SessionRecord>;
+  /**
+   * Applies `changes` if the stored version is still `expectedVersion` (attributes set to
+   * `undefined` are removed); throws VersionConflictError otherwise. Returns the new record.
+   */
+  update(account: string, expectedVersion: number, changes: SessionChanges): Promise<SessionRecord>;
+  /** One poller per account: takes the lease if it is free or expired (DESIGN.md invariant 3). */
+  acquireLease(account: string, owner: string, untilMs: number, nowMs: number): Promise<boolean>;
+  /** Gives the lease back if `owner` still holds it. */
+  releaseLease(account: string, owner: string): Promise<void>;
+  /** The next msg_id for a send: an atomic counter, strictly increasing across all senders. */
+  nextMsgId(account: string): Promise<number>;
+}
+
+// ── Inbound events and the queue ───────────────────────────────────────────────────────────────
+
+/** A chat message event as published to the inbound queue: ids for replying, names for rules. */
+export interface InboundMessage {
+  /** Stable key (account, conversation, poll_type, msg_id, time): the dedup and idempotency key. */
+  readonly key: string;
+  readonly account: string;
+  /** FIFO group: one conversation's messages stay in order. */
+  readonly conversation: string;
+  readonly chatType: 'friend' | 'group' | 'discussion';
+  /** The friend uin, group gid or discussion did, valid for the session `linkedAt`. */
+  readonly chatId: number;
+  readonly chatName: string;
+  readonly senderUin: number;
+  readonly senderName: string;
+  readonly senderNick: string;
+  readonly text: string;
+  readonly msgId: number;
+  /** Unix seconds from the server. */
+  readonly time: number;
+  /** The session the ids belong to. */
+  readonly linkedAt: number;
+  readonly receivedAt: number;
+}
+
+export interface PublishResult {
+  /** Events that could not be published after retries (to keep in the outbox). */
+  readonly failed: readonly InboundMessage[];
+}
+
+export interface InboundQueue {
+  /** SendMessageBatch of up to 10, with retries; never throws for a per-entry failure. */
+  publish(messages: readonly InboundMessage[]): Promise<PublishResult>;
+}
+
+/** Durable fallback: events that could not be published wait here for the next cycle (invariant 1). */
+export interface Outbox {
+  add(messages: readonly InboundMessage[]): Promise<void>;
+  list(account: string): Promise<InboundMessage[]>;
+  remove(account: string, keys: readonly string[]): Promise<void>;
+}
+
+// ── Idempotency and pacing ─────────────────────────────────────────────────────────────────────
+
+export type IdempotencyClaim<R> =
+  | { readonly status: 'new' }
+  | { readonly status: 'in_progress' }
+  | { readonly status: 'done'; readonly result: R };
+
+export interface IdempotencyStore {
+  /** Claims `key` for `ttlSeconds` unless it is claimed or done; a done key returns its result. */
+  claim<R>(key: string, ttlSeconds: number, nowMs: number): Promise<IdempotencyClaim<R>>;
+  complete<R>(key: string, result: R, ttlSeconds: number, nowMs: number): Promise<void>;
+  /** Gives a claim back after a transient failure, so a retry may run. */
+  release(key: string): Promise<void>;
+}
+
+export interface SendPacing {
+  /** Takes the account's next send slot if it is free now; else says how long to wait. */
+  tryNow(account: string, intervalMs: number, nowMs: number): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
+  /** Reserves the account's next free slot (now or later) and returns when it is. */
+  reserve(account: string, intervalMs: number, nowMs: number): Promise<number>;
+}
+
+export type { PollEvent };
