@@ -43,7 +43,10 @@ type EnvKey = keyof typeof ENV;
 export type Env<K extends EnvKey> = { readonly [P in K]: z.output<(typeof ENV)[P]> };
 
 /** Reads and checks the named variables; throws ConfigError naming each bad one. */
-export function readEnv<K extends EnvKey>(keys: readonly K[], source: NodeJS.ProcessEnv = process.env): Env<K> {
+export function readEnv<K extends EnvKey>(
+  keys: readonly K[],
+  source: NodeJS.ProcessEnv = process.env,
+): Env<K> {
   const shape = Object.fromEntries(keys.map((k) => [k, ENV[k]])) as unknown as Record<K, z.ZodType>;
   const raw = Object.fromEntries(keys.map((k) => [k, source[k] === '' ? undefined : source[k]]));
   const parsed = z.object(shape).safeParse(raw);

@@ -3,8 +3,9 @@
  * from storage and the queue. DynamoDB and SQS implement them in `lib/stores` and `lib/queue`;
  * unit tests may use in-memory ones.
  */
-import type { SessionJson } from '../smartqq/session.ts';
+
 import type { PollEvent } from '../smartqq/poll.ts';
+import type { SessionJson } from '../smartqq/session.ts';
 
 // ── Session ────────────────────────────────────────────────────────────────────────────────────
 
@@ -42,7 +43,11 @@ export interface SessionRecord {
   /** The SmartQQ session (cookie jar and tokens): secret, never logged or answered. */
   readonly session?: SessionJson;
   /** While scan_pending: the QR shown and the cookie jar holding its qrsig (secret). */
-  readonly qr?: { readonly pngBase64: string; readonly fetchedAt: number; readonly cookies: Record<string, unknown> };
+  readonly qr?: {
+    readonly pngBase64: string;
+    readonly fetchedAt: number;
+    readonly cookies: Record<string, unknown>;
+  };
   readonly contacts?: ContactsCache;
 }
 
@@ -131,7 +136,11 @@ export interface IdempotencyStore {
 
 export interface SendPacing {
   /** Takes the account's next send slot if it is free now; else says how long to wait. */
-  tryNow(account: string, intervalMs: number, nowMs: number): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
+  tryNow(
+    account: string,
+    intervalMs: number,
+    nowMs: number,
+  ): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
   /** Reserves the account's next free slot (now or later) and returns when it is. */
   reserve(account: string, intervalMs: number, nowMs: number): Promise<number>;
 }

@@ -14,6 +14,7 @@ import {
   type QrCode,
   type QrStatus,
   type RelinkResult,
+  registerSession,
   relink,
 } from './login.ts';
 import { webClientMsgId } from './msg-id.ts';
@@ -123,6 +124,11 @@ export class SmartQQClient {
 
   relink(): Promise<RelinkResult> {
     return relink(this.api, this.session);
+  }
+
+  /** get_online_buddies2: the answer to a poll2 retcode 103 (throws if the session is dead). */
+  register(): Promise<void> {
+    return registerSession(this.api, this.session);
   }
 
   getFriends(): Promise<contacts.Friend[]> {

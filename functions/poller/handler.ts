@@ -1,0 +1,56 @@
+/**
+ * The scheduled poller (EventBridge, every minute): wiring only. The poll loop itself is
+ * `lib/pipeline/poller.ts`.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { readEnv, smartQQHosts } from '../../lib/config.ts';
+import { runPoller } from '../../lib/pipeline/poller.ts';
+import { SqsInboundQueue } from '../../lib/queue/inbound-queue.ts';
+import { DynamoOutbox } from '../../lib/stores/outbox-store.ts';
+import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
+import { createAwsClients } from '../shared/aws-clients.ts';
+import { createObservability } from '../shared/observability.ts';
+
+const env = readEnv([
+  'ACCOUNT',
+  'SESSIONS_TABLE',
+  'GUARDS_TABLE',
+  'INBOUND_QUEUE_URL',
+  'DYNAMODB_ENDPOINT',
+  'SQS_ENDPOINT',
+  'SMARTQQ_BASE_URL',
+  'SMARTQQ_PTLOGIN_URL',
+  'SMARTQQ_SWEB2_URL',
+  'SMARTQQ_D1WEB2_URL',
+  'POLL_MAX_HOLD_MS',
+  'POLL_MARGIN_MS',
+]);
+const { doc, sqs } = createAwsClients(env);
+const { logger, metrics, log, counts } = createObservability('poller', env.ACCOUNT);
+const sessions = new DynamoSessionStore({ doc, tableName: env.SESSIONS_TABLE });
+const outbox = new DynamoOutbox({ doc, tableName: env.GUARDS_TABLE });
+const queue = new SqsInboundQueue({ client: sqs, queueUrl: env.INBOUND_QUEUE_URL });
+const hosts = smartQQHosts(env);
+const pollLimits = { maxHoldMs: env.POLL_MAX_HOLD_MS, marginMs: env.POLL_MARGIN_MS };
+
+export const handler = middy(async (_event: ScheduledEvent, context: Context) => {
+  const report = await runPoller({
+    account: env.ACCOUNT,
+    sessions,
+    queue,
+    outbox,
+    hosts,
+    pollLimits,
+    remainingMs: () => context.getRemainingTimeInMillis(),
+    owner: context.awsRequestId,
+    log,
+    metrics: counts,
+  });
+  logger.info('poller finished', { ...report });
+  return report;
+})
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

@@ -1,0 +1,208 @@
+/**
+ * The send function behind API Gateway (HTTP API, payload 2.0): `POST /v1/messages`,
+ * `GET /v1/contacts`, `GET /v1/session` and the public `GET /v1/openapi.json`.
+ *
+ * Wiring only: turn the event into a call of `lib/send-api`, the outcome into a JSON answer. Domain
+ * errors become statuses in one middleware (`error-middleware.ts`).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { readEnv, smartQQHosts } from '../../lib/config.ts';
+import type { IdempotencyStore, SendPacing, SessionStore } from '../../lib/pipeline/ports.ts';
+import { checkBearer } from '../../lib/send-api/auth.ts';
+import { checkAccount, parseIdempotencyKey, parseSendRequest } from '../../lib/send-api/request.ts';
+import { answerFor, type SendOutcome, sendMessage } from '../../lib/send-api/send-message.ts';
+import { type MessageSender, smartQQSender } from '../../lib/send-api/sender.ts';
+import { contactsView, sessionView } from '../../lib/send-api/views.ts';
+import type { SendResult } from '../../lib/smartqq/send.ts';
+import { createDynamoClients } from '../../lib/state/dynamo.ts';
+import { DynamoIdempotencyStore } from '../../lib/stores/idempotency-store.ts';
+import { DynamoSendPacing } from '../../lib/stores/pacing-store.ts';
+import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
+import { apiTokenSource, type TokenSource } from './api-token.ts';
+import { jsonErrors } from './error-middleware.ts';
+import openApiDocument from './openapi.json' with { type: 'json' };
+import { type HttpResult, json, NOT_FOUND } from './responses.ts';
+
+export interface SendApiDeps {
+  /** The one account this deployment sends for (ACCOUNT); requests may name it or leave it out. */
+  readonly account: string;
+  readonly sessions: SessionStore;
+  readonly pacing: SendPacing;
+  readonly idempotency: IdempotencyStore;
+  /** How messages reach SmartQQ: `smartQQSender(...)`, or a stub in unit tests. */
+  readonly sender: MessageSender;
+  /** At most one message every this many ms per account; 0 turns pacing off. */
+  readonly sendIntervalMs: number;
+  /** The bearer token (fetched once and kept by `apiTokenSource`). */
+  readonly apiToken: TokenSource;
+  /** Every line gets the account. */
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly now?: () => number;
+}
+
+export type SendApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
+
+type Route = (event: APIGatewayProxyEventV2) => Promise<HttpResult>;
+
+/** The routes served, as API Gateway names them (the OpenAPI document lists the same). */
+export const ROUTE_KEYS = [
+  'POST /v1/messages',
+  'GET /v1/contacts',
+  'GET /v1/session',
+  'GET /v1/openapi.json',
+] as const;
+
+export function createHandler(deps: SendApiDeps): SendApiHandler {
+  const { account, logger } = deps;
+  logger.appendPersistentKeys({ account });
+  const flow = {
+    sessions: deps.sessions,
+    pacing: deps.pacing,
+    idempotency: deps.idempotency,
+    sender: deps.sender,
+    sendIntervalMs: deps.sendIntervalMs,
+    now: deps.now ?? Date.now,
+  };
+
+  const authenticated =
+    (route: Route): Route =>
+    async (event) => {
+      checkBearer(header(event, 'authorization'), await deps.apiToken());
+      return route(event);
+    };
+
+  const routes: Readonly<Record<(typeof ROUTE_KEYS)[number], Route>> = {
+    // Public on purpose: the document describes the API and holds no secret; clients fetch it
+    // before they have a token.
+    'GET /v1/openapi.json': async () => json(200, openApiDocument),
+    'GET /v1/session': authenticated(async (event) => {
+      const which = checkAccount(event.queryStringParameters?.account, account);
+      return json(200, sessionView(await deps.sessions.get(which), which));
+    }),
+    'GET /v1/contacts': authenticated(async (event) => {
+      const which = checkAccount(event.queryStringParameters?.account, account);
+      return json(200, contactsView(await deps.sessions.get(which), which));
+    }),
+    'POST /v1/messages': authenticated(async (event) => {
+      const request = parseSendRequest(bodyText(event), account);
+      const key = parseIdempotencyKey(header(event, 'idempotency-key'));
+      const report = await sendMessage(flow, request, key);
+      if (!report.replayed) countSend(report.outcome);
+      logger.info('message handled', {
+        type: request.type,
+        recipient: report.recipient,
+        outcome: report.outcome,
+        replayed: report.replayed,
+        ...(report.upstream && report.upstream.status !== 'sent'
+          ? { upstream: upstreamDetail(report.upstream) }
+          : {}),
+      });
+      if (report.notRecorded !== undefined) {
+        logger.warn('the answer could not be kept for the Idempotency-Key', report.notRecorded);
+      }
+      return json(200, answerFor(report.outcome));
+    }),
+  };
+
+  /** Sends by result: sent, uncertain, session_problem, rejected (replays are not sends). */
+  const countSend = (outcome: SendOutcome) => {
+    const metric = deps.metrics.singleMetric();
+    metric.addDimension('result', outcome.status === 'failed' ? outcome.result : outcome.status);
+    metric.addMetric('Sends', MetricUnit.Count, 1);
+  };
+
+  return middy<APIGatewayProxyEventV2, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(jsonErrors(logger))
+    .handler(async (event) => {
+      const key = routeKeyOf(event);
+      logger.appendKeys({ route: key, apiRequestId: event.requestContext.requestId });
+      const route = isRouteKey(key) ? routes[key] : undefined;
+      return route ? route(event) : NOT_FOUND;
+    });
+}
+
+/** Why SmartQQ did not surely send it, for the log: retcode and verdict, or reason (never a secret). */
+function upstreamDetail(result: Exclude<SendResult, { status: 'sent' }>): string {
+  return result.status === 'session_problem'
+    ? `retcode ${result.retcode} (${result.verdict})`
+    : result.reason;
+}
+
+function isRouteKey(key: string): key is (typeof ROUTE_KEYS)[number] {
+  return (ROUTE_KEYS as readonly string[]).includes(key);
+}
+
+/** `$default` (a catch-all integration, the local runtime) routes by method and path. */
+function routeKeyOf(event: APIGatewayProxyEventV2): string {
+  return event.routeKey === '$default'
+    ? `${event.requestContext.http.method} ${event.rawPath}`
+    : event.routeKey;
+}
+
+/** API Gateway lowercases header names; a hand-made event may not. */
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const found = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return found === undefined ? undefined : headers[found];
+}
+
+function bodyText(event: APIGatewayProxyEventV2): string | undefined {
+  if (event.body === undefined) return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+// ── The Lambda entry ───────────────────────────────────────────────────────────────────────────
+
+/**
+ * Built on the first invocation and kept for the life of the instance (one build per cold start).
+ * Not at import: tests and the local runtime import `createHandler` from this module without the
+ * function's environment. A bad variable fails the first invocation with its name.
+ */
+function handlerFromEnv(): SendApiHandler {
+  const env = readEnv([
+    'ACCOUNT',
+    'SESSIONS_TABLE',
+    'GUARDS_TABLE',
+    'SEND_INTERVAL_MS',
+    'API_TOKEN_SECRET_ID',
+    'API_TOKEN',
+    'DYNAMODB_ENDPOINT',
+    'SMARTQQ_BASE_URL',
+    'SMARTQQ_PTLOGIN_URL',
+    'SMARTQQ_SWEB2_URL',
+    'SMARTQQ_D1WEB2_URL',
+  ]);
+  const apiToken = apiTokenSource(env, () => new SecretsManagerClient({}));
+  const { doc } = createDynamoClients(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
+  const sessions = new DynamoSessionStore({ doc, tableName: env.SESSIONS_TABLE });
+  return createHandler({
+    account: env.ACCOUNT,
+    sessions,
+    pacing: new DynamoSendPacing({ doc, tableName: env.GUARDS_TABLE }),
+    idempotency: new DynamoIdempotencyStore({ doc, tableName: env.GUARDS_TABLE }),
+    sender: smartQQSender({ hosts: smartQQHosts(env), sessions }),
+    sendIntervalMs: env.SEND_INTERVAL_MS,
+    apiToken,
+    logger: new Logger({ serviceName: 'send', persistentKeys: { account: env.ACCOUNT } }),
+    // The namespace and the account dimension of the other functions' metrics (functions/shared).
+    metrics: new Metrics({
+      namespace: 'QQBot',
+      serviceName: 'send',
+      defaultDimensions: { account: env.ACCOUNT },
+    }),
+  });
+}
+
+let built: SendApiHandler | undefined;
+
+export const handler: SendApiHandler = async (event, context) => {
+  built ??= handlerFromEnv();
+  return built(event, context);
+};

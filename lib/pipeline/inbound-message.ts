@@ -1,0 +1,85 @@
+/**
+ * A chat event from poll2, as published to the inbound queue: the ids to reply with, the names the
+ * rules match, and a stable key (account, conversation, poll_type, msg_id, time) that SQS FIFO
+ * deduplicates on and the consumer is idempotent on (DESIGN.md invariant 2).
+ */
+import { createHash } from 'node:crypto';
+import type { PollEvent } from '../smartqq/poll.ts';
+import { discussionKey, groupKey } from './contacts-cache.ts';
+import type { ContactsCache, InboundMessage } from './ports.ts';
+
+type ChatEvent = Extract<PollEvent, { kind: 'friend_message' | 'group_message' | 'discussion_message' }>;
+
+export function isChatEvent(event: PollEvent): event is ChatEvent {
+  return (
+    event.kind === 'friend_message' || event.kind === 'group_message' || event.kind === 'discussion_message'
+  );
+}
+
+export function toInboundMessage(
+  event: ChatEvent,
+  account: string,
+  contacts: ContactsCache,
+  receivedAt: number,
+): InboundMessage {
+  const chat = chatOf(event, contacts);
+  const conversation = `${account}-${chat.chatType}-${chat.chatId}`;
+  const stable = `${account}|${conversation}|${event.kind}|${event.msgId}|${event.time}|${chat.senderUin}`;
+  return {
+    // msg_id alone is not unique across conversations, and the same event may come twice (§4).
+    key: createHash('sha256').update(stable).digest('hex'),
+    account,
+    conversation,
+    ...chat,
+    text: event.text,
+    msgId: event.msgId,
+    time: event.time,
+    linkedAt: contacts.linkedAt,
+    receivedAt,
+  };
+}
+
+function chatOf(event: ChatEvent, contacts: ContactsCache) {
+  if (event.kind === 'friend_message') {
+    const friend = contacts.friends.find((f) => f.uin === event.fromUin);
+    const name = friend ? (friend.markname ?? friend.nick) : String(event.fromUin);
+    return {
+      chatType: 'friend' as const,
+      chatId: event.fromUin,
+      chatName: name,
+      senderUin: event.fromUin,
+      senderName: name,
+      senderNick: friend?.nick ?? name,
+    };
+  }
+  if (event.kind === 'group_message') {
+    const group = contacts.groups.find((g) => g.gid === event.gid);
+    const sender = contacts.members[groupKey(event.gid)]?.[String(event.senderUin)];
+    return {
+      chatType: 'group' as const,
+      chatId: event.gid,
+      chatName: group?.name ?? String(event.gid),
+      senderUin: event.senderUin,
+      senderName: sender ?? String(event.senderUin),
+      senderNick: sender ?? String(event.senderUin),
+    };
+  }
+  const discussion = contacts.discussions.find((d) => d.did === event.did);
+  const sender = contacts.members[discussionKey(event.did)]?.[String(event.senderUin)];
+  return {
+    chatType: 'discussion' as const,
+    chatId: event.did,
+    chatName: discussion?.name ?? String(event.did),
+    senderUin: event.senderUin,
+    senderName: sender ?? String(event.senderUin),
+    senderNick: sender ?? String(event.senderUin),
+  };
+}
+
+/** Whether the cache lacks a name this event needs (a new friend or group since the last load). */
+export function needsFreshContacts(event: ChatEvent, contacts: ContactsCache): boolean {
+  if (event.kind === 'friend_message') return !contacts.friends.some((f) => f.uin === event.fromUin);
+  if (event.kind === 'group_message')
+    return contacts.members[groupKey(event.gid)]?.[String(event.senderUin)] === undefined;
+  return contacts.members[discussionKey(event.did)]?.[String(event.senderUin)] === undefined;
+}

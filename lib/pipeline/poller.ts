@@ -1,0 +1,279 @@
+/**
+ * Where the poll loop is. One invocation of the scheduled poller:
+ * take the account's lease (or exit), publish what the outbox kept, log in by QR if the session
+ * needs it, then run poll2 cycles while the remaining time allows a whole hold plus publishing —
+ * a poll is never aborted (events are taken off the server's queue when it answers) — publishing
+ * every event before the next poll, and acting on each outcome. The lease is released at the end.
+ */
+
+import { SmartQQClient } from '../smartqq/client.ts';
+import type { SmartQQHosts } from '../smartqq/endpoints.ts';
+import type { PollEvent, PollLimits, PollOutcome } from '../smartqq/poll.ts';
+import { Session } from '../smartqq/session.ts';
+import { loadContactsCache } from './contacts-cache.ts';
+import { isChatEvent, needsFreshContacts, toInboundMessage } from './inbound-message.ts';
+import type { InboundMessage, InboundQueue, Outbox, SessionRecord, SessionStore } from './ports.ts';
+import { advanceQrLogin } from './qr-login.ts';
+
+export interface PipelineLog {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface PipelineMetrics {
+  count(name: string, value?: number): void;
+}
+
+export interface PollerDeps {
+  readonly account: string;
+  readonly sessions: SessionStore;
+  readonly queue: InboundQueue;
+  readonly outbox: Outbox;
+  readonly hosts: SmartQQHosts;
+  readonly pollLimits: PollLimits;
+  /** Time the invocation has left (Lambda's getRemainingTimeInMillis). */
+  readonly remainingMs: () => number;
+  /** Who holds the lease: the invocation's request id. */
+  readonly owner: string;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly log: PipelineLog;
+  readonly metrics?: PipelineMetrics;
+  /** Time kept back from every poll for publishing and saving (default PUBLISH_RESERVE_MS). */
+  readonly publishReserveMs?: number;
+  /** Time kept back from a QR wait for linking and saving (default LINK_RESERVE_MS). */
+  readonly linkReserveMs?: number;
+}
+
+/** Kept back from every budget: publishing a response's events and saving state after a poll. */
+export const PUBLISH_RESERVE_MS = 10_000;
+/** Kept back from a QR wait: check_sig, login2, the contact lists and saving them. */
+export const LINK_RESERVE_MS = 15_000;
+
+export type PollerReport =
+  | { readonly status: 'lease_busy' }
+  | {
+      readonly status: 'done';
+      readonly state: SessionRecord['state'];
+      readonly polls: number;
+      readonly published: number;
+    };
+
+export async function runPoller(deps: PollerDeps): Promise<PollerReport> {
+  const now = deps.now ?? Date.now;
+  const { account, sessions } = deps;
+  await sessions.ensure(account, now());
+  // Held until the invocation's own end: an expired lease means this invocation is gone.
+  if (!(await sessions.acquireLease(account, deps.owner, now() + deps.remainingMs(), now()))) {
+    deps.log.info('another poller holds the lease: exiting');
+    return { status: 'lease_busy' };
+  }
+  try {
+    return await pollWithLease(deps);
+  } finally {
+    await sessions.releaseLease(account, deps.owner);
+  }
+}
+
+async function pollWithLease(deps: PollerDeps): Promise<PollerReport> {
+  const now = deps.now ?? Date.now;
+  const stats = { polls: 0, published: 0 };
+  stats.published += await flushOutbox(deps);
+  let record = (await deps.sessions.get(deps.account)) as SessionRecord;
+  if (record.state === 'needs_qr' || record.state === 'scan_pending') {
+    record = await advanceQrLogin(deps, record);
+    if (record.state !== 'online') return { status: 'done', state: record.state, ...stats };
+  }
+  const session = record.session ? Session.fromJSON(record.session) : undefined;
+  if (!session) {
+    record = await deps.sessions.update(deps.account, record.version, needsQr(now(), 'no saved session'));
+    return { status: 'done', state: record.state, ...stats };
+  }
+  const client = new SmartQQClient({ hosts: deps.hosts, session, pollLimits: deps.pollLimits });
+  try {
+    const loop = new PollLoop(deps, client, record, stats);
+    record = await loop.run();
+  } finally {
+    client.close();
+  }
+  return { status: 'done', state: record.state, ...stats };
+}
+
+/** The loop and the state it carries: the client, the latest record, counters. */
+class PollLoop {
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private contactsRefreshed = false;
+
+  constructor(
+    private readonly deps: PollerDeps,
+    private readonly client: SmartQQClient,
+    private record: SessionRecord,
+    private readonly stats: { polls: number; published: number },
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async run(): Promise<SessionRecord> {
+    if (this.record.state === 'relinking' || !this.record.contacts) {
+      if (!(await this.relink(this.record.state === 'relinking' ? 'resuming a relink' : 'no contacts yet'))) {
+        return this.record;
+      }
+    }
+    let consecutiveErrors = 0;
+    while (this.record.state === 'online') {
+      const budget = this.deps.remainingMs() - (this.deps.publishReserveMs ?? PUBLISH_RESERVE_MS);
+      if (budget < this.client.pollNeedsMs) break;
+      const outcome = await this.client.poll({ budgetMs: budget });
+      this.stats.polls++;
+      this.deps.metrics?.count(`poll_${outcome.kind}`);
+      if (outcome.kind === 'error') {
+        consecutiveErrors++;
+        this.deps.log.warn('poll failed', { reason: outcome.error.message });
+        // A bounded pause, then poll again; a run of failures ends the invocation (the next one retries).
+        if (consecutiveErrors >= 5) break;
+        await this.sleep(Math.min(1_000 * 2 ** consecutiveErrors, 10_000));
+        continue;
+      }
+      consecutiveErrors = 0;
+      if (!(await this.act(outcome))) break;
+    }
+    return this.record;
+  }
+
+  /** Acts on one poll outcome; false ends the loop. */
+  private async act(outcome: PollOutcome): Promise<boolean> {
+    switch (outcome.kind) {
+      case 'events':
+        return this.publish(outcome.events);
+      case 'nothing_yet':
+        return true;
+      case 'ptwebqq_rotated':
+        // Stored before the next poll, so a relink (here or in a later invocation) uses the new one.
+        await this.save({ session: this.client.session.toJSON() });
+        this.deps.log.info('ptwebqq rotated (116)');
+        return true;
+      case 'not_registered':
+        try {
+          await this.client.register();
+          return true;
+        } catch (err) {
+          return this.relink(`poll2 answered 103 and get_online_buddies2 failed (${(err as Error).message})`);
+        }
+      case 'relink':
+      case 'session_expired':
+        return this.relink(`poll2 answered retcode ${outcome.retcode}`);
+      case 'too_frequent':
+        await this.sleep(5_000);
+        return true;
+      case 'rejected':
+        this.deps.log.error('poll2 rejected the request', { retcode: outcome.retcode });
+        return false;
+      case 'not_started':
+        return false;
+      case 'error':
+        return false;
+    }
+  }
+
+  private async publish(events: readonly PollEvent[]): Promise<boolean> {
+    const messages: InboundMessage[] = [];
+    let kicked = false;
+    for (const event of events) {
+      if (event.kind === 'kick') {
+        kicked = true;
+        continue;
+      }
+      if (event.kind === 'unreadable') {
+        this.deps.log.error('unreadable poll event', { pollType: event.pollType, reason: event.reason });
+        continue;
+      }
+      if (!isChatEvent(event)) continue;
+      const contacts = this.record.contacts;
+      if (!contacts) continue;
+      if (needsFreshContacts(event, contacts) && !this.contactsRefreshed) {
+        this.contactsRefreshed = true;
+        await this.refreshContacts();
+      }
+      messages.push(toInboundMessage(event, this.deps.account, this.record.contacts ?? contacts, this.now()));
+    }
+    if (messages.length > 0) await this.publishMessages(messages);
+    if (kicked) return this.relink('kicked: logged in elsewhere');
+    return true;
+  }
+
+  /** Publishes, keeping what could not be published in the outbox (invariant 1: nothing lost). */
+  private async publishMessages(messages: InboundMessage[]): Promise<void> {
+    const { failed } = await this.deps.queue.publish(messages);
+    this.stats.published += messages.length - failed.length;
+    this.deps.metrics?.count('events_published', messages.length - failed.length);
+    if (failed.length > 0) {
+      this.deps.log.warn('events kept in the outbox for the next cycle', { count: failed.length });
+      await this.deps.outbox.add(failed);
+    }
+  }
+
+  private async refreshContacts(): Promise<void> {
+    try {
+      await this.save({ contacts: await loadContactsCache(this.client, this.now()) });
+    } catch (err) {
+      this.deps.log.warn('could not refresh contacts', { reason: (err as Error).message });
+    }
+  }
+
+  /** Relink without a QR; if the server refuses, the owner must scan a new QR (said once, clearly). */
+  private async relink(reason: string): Promise<boolean> {
+    this.deps.log.warn('relinking the session', { reason });
+    if (this.record.state !== 'relinking')
+      await this.save({ state: 'relinking', stateSince: this.now(), reason });
+    const result = await this.client.relink();
+    if (result.status === 'needs_qr') {
+      const why = `${reason}; relink refused by ${result.endpoint} (retcode ${result.retcode}): scan a new QR code`;
+      this.deps.log.error('session needs a new QR scan', { reason: why });
+      this.deps.metrics?.count('session_needs_qr');
+      await this.save({ ...needsQr(this.now(), why), session: undefined, contacts: undefined });
+      return false;
+    }
+    if (result.status === 'failed') {
+      this.deps.log.warn('relink failed, will retry', { reason: result.error.message });
+      return false;
+    }
+    const contacts = await loadContactsCache(this.client, this.now());
+    await this.save({
+      state: 'online',
+      stateSince: this.now(),
+      reason: undefined,
+      session: this.client.session.toJSON(),
+      contacts,
+    });
+    this.deps.log.info('session relinked');
+    return true;
+  }
+
+  private async save(changes: Parameters<SessionStore['update']>[2]): Promise<void> {
+    this.record = await this.deps.sessions.update(this.deps.account, this.record.version, changes);
+  }
+}
+
+async function flushOutbox(deps: PollerDeps): Promise<number> {
+  const waiting = await deps.outbox.list(deps.account);
+  if (waiting.length === 0) return 0;
+  const { failed } = await deps.queue.publish(waiting);
+  const failedKeys = new Set(failed.map((m) => m.key));
+  const published = waiting.filter((m) => !failedKeys.has(m.key));
+  await deps.outbox.remove(
+    deps.account,
+    published.map((m) => m.key),
+  );
+  deps.log.info('published events kept from an earlier cycle', {
+    count: published.length,
+    left: failed.length,
+  });
+  return published.length;
+}
+
+export function needsQr(nowMs: number, reason: string) {
+  return { state: 'needs_qr' as const, stateSince: nowMs, reason };
+}

@@ -1,0 +1,197 @@
+/**
+ * The consumer's work for one inbound message: match the rules (with the loop and flood guards),
+ * and send each reply once — each reply is claimed by (event key, rule id) before it is sent and
+ * marked done after, so a redelivered record never sends twice (DESIGN.md invariant 2). A 1202 is
+ * final too: it was probably delivered, and resending floods.
+ *
+ * Throws `RetryLaterError` for a transient problem (session offline, network): the record is then
+ * reported as a batch item failure and retried, and after a few receives it goes to the DLQ.
+ */
+
+import type { CooldownGate, RecentReplies } from '../rules/reply-plan.ts';
+import { planReplies } from '../rules/reply-plan.ts';
+import type { RuleCache } from '../rules/rule-cache.ts';
+import { SmartQQClient } from '../smartqq/client.ts';
+import type { SmartQQHosts } from '../smartqq/endpoints.ts';
+import type { SendResult, SendTarget } from '../smartqq/send.ts';
+import { Session } from '../smartqq/session.ts';
+import { groupKey } from './contacts-cache.ts';
+import type { PipelineLog, PipelineMetrics } from './poller.ts';
+import type { IdempotencyStore, InboundMessage, SendPacing, SessionRecord, SessionStore } from './ports.ts';
+
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+}
+
+export interface ReplierDeps {
+  readonly sessions: SessionStore;
+  readonly rules: RuleCache;
+  readonly cooldowns: CooldownGate;
+  readonly recentReplies: RecentReplies;
+  readonly idempotency: IdempotencyStore;
+  readonly pacing: SendPacing;
+  readonly sendIntervalMs: number;
+  readonly hosts: SmartQQHosts;
+  /** Time the invocation has left. */
+  readonly remainingMs: () => number;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly log: PipelineLog;
+  readonly metrics?: PipelineMetrics;
+}
+
+/** How long a reply's claim and result are kept: longer than any redelivery. */
+const REPLY_RECORD_SECONDS = 24 * 3600;
+/** A claim left by a consumer that died mid-send expires after this (above the consumer timeout). */
+const IN_PROGRESS_SECONDS = 120;
+/** Kept back from the invocation's time when waiting for a send slot. */
+const SAFETY_MS = 5_000;
+
+type ReplyRecord = {
+  readonly status: SendResult['status'];
+  readonly parts?: number;
+  readonly retcode?: number;
+};
+
+export interface ReplyReport {
+  readonly replies: number;
+  readonly skipped: readonly string[];
+}
+
+export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promise<ReplyReport> {
+  const now = deps.now ?? Date.now;
+  const record = await deps.sessions.get(message.account);
+  if (record?.state !== 'online' || !record.session || !record.contacts) {
+    throw new RetryLaterError(`session of account ${message.account} is ${record?.state ?? 'missing'}`);
+  }
+  const ruleSet = await deps.rules.ruleSet(message.account, now());
+  const plan = await planReplies(
+    ruleSet,
+    {
+      account: message.account,
+      chatType: message.chatType,
+      chatName: message.chatName,
+      senderName: message.senderName,
+      senderNick: message.senderNick,
+      senderUin: message.senderUin,
+      text: message.text,
+      botNick: record.contacts.selfNick,
+      botNames: botNamesIn(record, message),
+    },
+    {
+      cooldowns: deps.cooldowns,
+      recentReplies: deps.recentReplies,
+      selfUins: new Set(record.contacts.selfUins),
+    },
+    now(),
+  );
+  const skipped = plan.skipped.map((s) => ('ruleId' in s ? `${s.reason}:${s.ruleId}` : s.reason));
+  if (plan.replies.length === 0) return { replies: 0, skipped };
+  const target = targetFor(message, record);
+  if (!target) {
+    deps.log.warn('chat not found in the current session: reply dropped', { chat: message.chatName });
+    return { replies: 0, skipped: [...skipped, 'chat_not_found'] };
+  }
+  const client = new SmartQQClient({
+    hosts: deps.hosts,
+    session: Session.fromJSON(record.session),
+    msgIds: () => deps.sessions.nextMsgId(message.account),
+  });
+  let replies = 0;
+  try {
+    for (const reply of plan.replies) {
+      if (await sendOnce(`reply|${message.key}|${reply.rule.id}`, client, target, reply.reply, message, deps))
+        replies++;
+    }
+  } finally {
+    client.close();
+  }
+  return { replies, skipped };
+}
+
+/** Sends one reply unless it was already sent (or is being sent); true when this call sent it. */
+async function sendOnce(
+  key: string,
+  client: SmartQQClient,
+  target: SendTarget,
+  text: string,
+  message: InboundMessage,
+  deps: ReplierDeps,
+): Promise<boolean> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const claim = await deps.idempotency.claim<ReplyRecord>(key, IN_PROGRESS_SECONDS, now());
+  if (claim.status !== 'new') return false;
+  let result: SendResult;
+  try {
+    // Paced per account, shared with the send API: a reply that must wait is delayed, not dropped.
+    const slot = await deps.pacing.reserve(message.account, deps.sendIntervalMs, now());
+    const wait = slot - now();
+    if (wait > deps.remainingMs() - SAFETY_MS) throw new RetryLaterError(`next send slot is ${wait} ms away`);
+    if (wait > 0) await sleep(wait);
+    result = await client.send(target, text);
+  } catch (err) {
+    await deps.idempotency.release(key);
+    throw err;
+  }
+  deps.metrics?.count(`reply_${result.status}`);
+  if (result.status === 'session_problem') {
+    await deps.idempotency.release(key);
+    throw new RetryLaterError(`send answered retcode ${result.retcode}: the session needs a relink`);
+  }
+  await deps.idempotency.complete<ReplyRecord>(
+    key,
+    {
+      status: result.status,
+      ...('parts' in result ? { parts: result.parts } : {}),
+      ...('retcode' in result && result.retcode !== undefined ? { retcode: result.retcode } : {}),
+    },
+    REPLY_RECORD_SECONDS,
+    now(),
+  );
+  if (result.status === 'rejected') deps.log.error('reply rejected', { reason: result.reason });
+  if (result.status === 'uncertain') deps.log.warn('reply uncertain: not resent', { reason: result.reason });
+  return result.status === 'sent' || result.status === 'uncertain';
+}
+
+/** The ids in the message belong to the session it was polled in; after a relink, find the chat by name. */
+function targetFor(message: InboundMessage, record: SessionRecord): SendTarget | undefined {
+  const contacts = record.contacts;
+  if (!contacts) return undefined;
+  const sameSession = contacts.linkedAt === message.linkedAt;
+  switch (message.chatType) {
+    case 'friend': {
+      const friend = sameSession
+        ? contacts.friends.find((f) => f.uin === message.chatId)
+        : contacts.friends.find((f) => (f.markname ?? f.nick) === message.chatName);
+      return friend ? { kind: 'friend', uin: friend.uin } : undefined;
+    }
+    case 'group': {
+      const group = sameSession
+        ? contacts.groups.find((g) => g.gid === message.chatId)
+        : contacts.groups.find((g) => g.name === message.chatName);
+      return group ? { kind: 'group', gid: group.gid } : undefined;
+    }
+    case 'discussion': {
+      const discussion = sameSession
+        ? contacts.discussions.find((d) => d.did === message.chatId)
+        : contacts.discussions.find((d) => d.name === message.chatName);
+      return discussion ? { kind: 'discussion', did: discussion.did } : undefined;
+    }
+  }
+}
+
+/** The names `@` mentions of the bot use in this chat: its nick, and its card in the group. */
+function botNamesIn(record: SessionRecord, message: InboundMessage): string[] {
+  const contacts = record.contacts;
+  if (!contacts) return [];
+  const names = [contacts.selfNick];
+  if (message.chatType === 'group') {
+    const members = contacts.members[groupKey(message.chatId)] ?? {};
+    for (const uin of contacts.selfUins) {
+      const card = members[String(uin)];
+      if (card) names.push(card);
+    }
+  }
+  return names;
+}

@@ -1,0 +1,314 @@
+/**
+ * The local runtime: the whole system in one process, on loopback, wired as AWS wires it.
+ * DynamoDB and SQS emulators with the stack's tables and queues, the SmartQQ simulator, and the
+ * three functions behind their event sources: a schedule for the poller, an SQS event source
+ * mapping for the consumer, an HTTP API for the send function.
+ *
+ * The handlers read their configuration from `process.env` at cold start, so the runtime sets the
+ * variables the stack sets, then imports them. Modules load once per process: a runtime can start
+ * once per process (a second one would run handlers bound to the first one's emulators).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ENV } from '../../lib/config.ts';
+import { createDynamoClients } from '../../lib/state/dynamo.ts';
+import { createQueues, localQueueNames, type QueueUrls } from '../../lib/state/queues.ts';
+import type { LocalRuntimeInfo } from '../../lib/state/runtime-file.ts';
+import { createTables, localTableNames, type TableNames } from '../../lib/state/tables.ts';
+import { DynamoRuleStore } from '../../lib/stores/rule-store.ts';
+import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
+import demoRules from '../demo-rules.json' with { type: 'json' };
+import demoWorld from '../demo-world.json' with { type: 'json' };
+import { type Simulator, startSimulator } from '../simulator/index.ts';
+import { localSqsClient, startEmulators } from './emulators.ts';
+import {
+  type FunctionHandlers,
+  loadFunctionHandlers,
+  localFunctions,
+  pollerTimeoutMs,
+  sendApiRoutes,
+} from './functions.ts';
+import { startHttpApi } from './http-api.ts';
+import type { Invocation, LambdaFunction, RuntimeLog } from './lambda-context.ts';
+import { startSchedule } from './schedule.ts';
+import { type BatchReport, startSqsEventSource } from './sqs-event-source.ts';
+
+export interface LocalRuntimeOptions {
+  /** The SmartQQ world; default `local/demo-world.json`. */
+  readonly world?: unknown;
+  /** The bot account (ACCOUNT); default the world's first account (the demo's 20001). */
+  readonly account?: string;
+  /** Rules imported at start through `DynamoRuleStore.importRules`; default `local/demo-rules.json`. */
+  readonly rules?: readonly unknown[];
+  /** 0 (the default) picks a free port; likewise for every port. */
+  readonly simulatorPort?: number;
+  readonly sendApiPort?: number;
+  readonly dynamodbPort?: number;
+  readonly sqsPort?: number;
+  /** The simulator's poll2 hold and POLL_MAX_HOLD_MS; default 30 s. */
+  readonly pollHoldMs?: number;
+  /** POLL_MARGIN_MS; default 5 s. */
+  readonly pollMarginMs?: number;
+  /** The simulator scans and allows each QR after this long; absent: a person does it (control API). */
+  readonly autoScanAfterMs?: number;
+  /** The poller's schedule; default every 60 s, like the stack's rate(1 minute). */
+  readonly scheduleRateMs?: number;
+  /** Default: `pollerTimeoutMs` of the rate and hold. */
+  readonly pollerTimeoutMs?: number;
+  /** SEND_INTERVAL_MS; default 3 s. */
+  readonly sendIntervalMs?: number;
+  /** API_TOKEN; default a random one. */
+  readonly apiToken?: string;
+  /** The consumer event source's long-poll wait; default 20 s. */
+  readonly sqsWaitTimeSeconds?: number;
+  /** Where to write the runtime file (`.local-data/runtime.json`) for `npm run rules -- --local`; none if absent. */
+  readonly runtimeFile?: string;
+  /** Powertools' POWERTOOLS_LOG_LEVEL for the handlers, unless the environment sets it; default WARN. */
+  readonly handlerLogLevel?: string;
+  /** Imports the handlers once the environment is set; default the real ones. */
+  readonly loadHandlers?: () => Promise<FunctionHandlers>;
+  /** The runtime's own notices: timeouts, failed batches, skipped ticks. */
+  readonly log?: RuntimeLog;
+  /** The simulator's log: one line per login step, poll and send. */
+  readonly simulatorLog?: (line: string) => void;
+  readonly onPollerInvocation?: (invocation: Invocation<unknown>) => void;
+  readonly onConsumerBatch?: (report: BatchReport) => void;
+}
+
+export interface LocalRuntime {
+  readonly account: string;
+  readonly simulator: Simulator;
+  /** The simulator's control API, `<simulator.url>/_sim`. */
+  readonly controlUrl: string;
+  /** The send API's base URL (`POST <sendApiUrl>/v1/messages`). */
+  readonly sendApiUrl: string;
+  readonly apiToken: string;
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly region: string;
+  readonly tables: TableNames;
+  readonly queues: QueueUrls;
+  readonly functions: Readonly<Record<keyof FunctionHandlers, LambdaFunction>>;
+  /** What the handlers were given in `process.env`. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Clients on the emulators, for tools and tests. */
+  readonly doc: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly sessions: DynamoSessionStore;
+  /** Stops the schedule, the event source, the HTTP API, the simulator and the emulators, in that order. */
+  close(): Promise<void>;
+}
+
+const PREFIX = 'local';
+const DEFAULTS = {
+  pollHoldMs: 30_000,
+  pollMarginMs: 5_000,
+  scheduleRateMs: 60_000,
+  sendIntervalMs: 3_000,
+  sqsWaitTimeSeconds: 20,
+  handlerLogLevel: 'WARN',
+};
+
+let started = false;
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  if (started)
+    throw new Error(
+      'the local runtime starts once per process (the handlers keep their first configuration)',
+    );
+  started = true;
+  const world = options.world ?? demoWorld;
+  const account = options.account ?? firstAccount(world);
+  const holdMs = options.pollHoldMs ?? DEFAULTS.pollHoldMs;
+  const marginMs = options.pollMarginMs ?? DEFAULTS.pollMarginMs;
+  const rateMs = options.scheduleRateMs ?? DEFAULTS.scheduleRateMs;
+  const apiToken = options.apiToken ?? randomBytes(24).toString('base64url');
+  const functions = localFunctions(
+    PREFIX,
+    options.pollerTimeoutMs ?? pollerTimeoutMs({ rateMs, holdMs, marginMs }),
+  );
+  let closing = false;
+  const log: RuntimeLog = (line) => {
+    if (!closing) options.log?.(line);
+  };
+  /** What to stop, in start order; stopped in reverse. */
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    closing = true;
+    for (const stop of stops.reverse()) await stop();
+  };
+
+  try {
+    const emulators = await startEmulators({
+      ...(options.dynamodbPort !== undefined ? { dynamodbPort: options.dynamodbPort } : {}),
+      ...(options.sqsPort !== undefined ? { sqsPort: options.sqsPort } : {}),
+    });
+    stops.push(() => emulators.close());
+    const dynamo = createDynamoClients({ endpoint: emulators.dynamodbEndpoint, region: emulators.region });
+    const sqs = localSqsClient(emulators.sqsEndpoint, emulators.region);
+    stops.push(() => {
+      dynamo.client.destroy();
+      sqs.destroy();
+    });
+
+    const tables = localTableNames(PREFIX);
+    await createTables(dynamo.client, tables);
+    const queues = await createQueues(sqs, localQueueNames(PREFIX));
+    await new DynamoRuleStore({ doc: dynamo.doc, tableName: tables.rules }).importRules(
+      options.rules ?? demoRules,
+    );
+
+    const simulator = await startSimulator({
+      world,
+      pollHoldMs: holdMs,
+      ...(options.simulatorPort !== undefined ? { port: options.simulatorPort } : {}),
+      ...(options.autoScanAfterMs !== undefined ? { autoScanAfterMs: options.autoScanAfterMs } : {}),
+      ...(options.simulatorLog ? { log: options.simulatorLog } : {}),
+    });
+    stops.push(() => simulator.close());
+
+    const environment = functionEnvironment({
+      ACCOUNT: account,
+      SESSIONS_TABLE: tables.sessions,
+      RULES_TABLE: tables.rules,
+      GUARDS_TABLE: tables.guards,
+      INBOUND_QUEUE_URL: queues.inbound,
+      DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint,
+      SQS_ENDPOINT: emulators.sqsEndpoint,
+      SMARTQQ_BASE_URL: simulator.url,
+      POLL_MAX_HOLD_MS: String(holdMs),
+      POLL_MARGIN_MS: String(marginMs),
+      API_TOKEN: apiToken,
+      SEND_INTERVAL_MS: String(options.sendIntervalMs ?? DEFAULTS.sendIntervalMs),
+    });
+    const restoreEnv = applyEnvironment({
+      ...environment,
+      // Lambda sets AWS_REGION in every function.
+      AWS_REGION: emulators.region,
+      // Local only, so the terminal shows the demo rather than every log line and metric blob.
+      POWERTOOLS_LOG_LEVEL:
+        process.env.POWERTOOLS_LOG_LEVEL ?? options.handlerLogLevel ?? DEFAULTS.handlerLogLevel,
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    });
+    stops.push(restoreEnv);
+    const handlers = await (options.loadHandlers ?? loadFunctionHandlers)();
+
+    if (options.runtimeFile) {
+      const file = options.runtimeFile;
+      writeRuntimeFile(file, {
+        dynamodbEndpoint: emulators.dynamodbEndpoint,
+        region: emulators.region,
+        tables: { rules: tables.rules, sessions: tables.sessions, guards: tables.guards },
+      });
+      stops.push(() => rmSync(file, { force: true }));
+    }
+
+    const http = await startHttpApi({
+      handler: handlers.send,
+      function: functions.send,
+      routes: sendApiRoutes(),
+      ...(options.sendApiPort !== undefined ? { port: options.sendApiPort } : {}),
+      log,
+    });
+    stops.push(() => http.close());
+
+    const eventSource = await startSqsEventSource({
+      sqs,
+      queueUrl: queues.inbound,
+      handler: handlers.consumer,
+      function: functions.consumer,
+      waitTimeSeconds: options.sqsWaitTimeSeconds ?? DEFAULTS.sqsWaitTimeSeconds,
+      log,
+      onBatch: (report) => {
+        if (report.failed.length > 0 && !report.batchFailure) {
+          log(
+            `${functions.consumer.functionName}: ${report.failed.length} of ${report.records.length} records failed, back after the visibility timeout`,
+          );
+        }
+        options.onConsumerBatch?.(report);
+      },
+    });
+    stops.push(() => eventSource.close());
+
+    const schedule = startSchedule({
+      handler: handlers.poller,
+      function: functions.poller,
+      rateMs,
+      log,
+      ...(options.onPollerInvocation ? { onInvocation: options.onPollerInvocation } : {}),
+    });
+    stops.push(() => schedule.close());
+
+    let closed: Promise<void> | undefined;
+    return {
+      account,
+      simulator,
+      controlUrl: `${simulator.url}/_sim`,
+      sendApiUrl: http.url,
+      apiToken,
+      dynamodbEndpoint: emulators.dynamodbEndpoint,
+      sqsEndpoint: emulators.sqsEndpoint,
+      region: emulators.region,
+      tables,
+      queues,
+      functions,
+      environment,
+      doc: dynamo.doc,
+      sqs,
+      sessions: new DynamoSessionStore({ doc: dynamo.doc, tableName: tables.sessions }),
+      close() {
+        closed ??= stopAll();
+        return closed;
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+type FunctionEnvironment = { readonly [K in keyof typeof ENV]?: string };
+
+/** Typed by `lib/config.ts`'s names, so a renamed variable breaks the build here too. */
+function functionEnvironment(values: FunctionEnvironment): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/**
+ * Sets the variables and returns what puts the previous values back. The stack's other variables
+ * (API_TOKEN_SECRET_ID, SMARTQQ_PTLOGIN_URL, ...) are cleared meanwhile: a function sees only
+ * what its stack gives it, never a leftover from the shell.
+ */
+function applyEnvironment(values: Record<string, string>): () => void {
+  const names = new Set([...Object.keys(values), ...Object.keys(ENV)]);
+  const previous = new Map([...names].map((name) => [name, process.env[name]]));
+  for (const name of names) setVariable(name, values[name]);
+  return () => {
+    for (const [name, value] of previous) setVariable(name, value);
+  };
+}
+
+function setVariable(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
+function writeRuntimeFile(file: string, info: LocalRuntimeInfo): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(info, null, 2)}\n`);
+}
+
+function firstAccount(world: unknown): string {
+  const qq = (world as { accounts?: { qq?: unknown }[] }).accounts?.[0]?.qq;
+  if (typeof qq !== 'number' && typeof qq !== 'string')
+    throw new Error('the world has no account to run the bot as');
+  return String(qq);
+}
+
+export { startDemoChatter } from './demo-chatter.ts';
+export type { FunctionHandlers } from './functions.ts';
+export { type SessionChange, watchSession } from './session-watch.ts';
+export type { BatchReport } from './sqs-event-source.ts';

@@ -1,0 +1,191 @@
+/**
+ * The poll loop against real components: the SmartQQ simulator, DynamoDB (dynalite) through the
+ * session and outbox stores, and SQS FIFO (fauxqs) through the inbound queue.
+ */
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type PollerDeps, runPoller } from '../../../lib/pipeline/poller.ts';
+import type { InboundMessage, InboundQueue } from '../../../lib/pipeline/ports.ts';
+import { parseInboundMessage, SqsInboundQueue } from '../../../lib/queue/inbound-queue.ts';
+import { singleBaseHosts } from '../../../lib/smartqq/endpoints.ts';
+import { DynamoOutbox } from '../../../lib/stores/outbox-store.ts';
+import { DynamoSessionStore } from '../../../lib/stores/session-store.ts';
+import type { Simulator } from '../../../local/simulator/index.ts';
+import { startTestTables, type TestTables } from '../../support/dynamo.ts';
+import { control, counters, startSim } from '../../support/sim-control.ts';
+import { startTestSqs, type TestSqs } from '../../support/sqs.ts';
+
+const ACCOUNT = '20001';
+const HOLD_MS = 300;
+
+let sim: Simulator;
+let dynamo: TestTables;
+let sqs: TestSqs;
+
+beforeAll(async () => {
+  [sim, dynamo, sqs] = await Promise.all([
+    startSim({ pollHoldMs: HOLD_MS }),
+    startTestTables('poller'),
+    startTestSqs(),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([sim.close(), dynamo.close(), sqs.close()]);
+});
+
+interface World {
+  sessions: DynamoSessionStore;
+  outbox: DynamoOutbox;
+  queueUrl: string;
+  deps: (overrides?: Partial<PollerDeps>) => PollerDeps;
+  logs: string[];
+}
+
+let world: World;
+beforeEach(async () => {
+  await control(sim, 'DELETE', 'faults');
+  const names = await dynamo.fresh();
+  const { urls } = await sqs.queues('poller');
+  const sessions = new DynamoSessionStore({ doc: dynamo.doc, tableName: names.sessions });
+  const outbox = new DynamoOutbox({ doc: dynamo.doc, tableName: names.guards });
+  const logs: string[] = [];
+  const log = (level: string) => (message: string, extra?: Record<string, unknown>) => {
+    logs.push(`${level} ${message} ${JSON.stringify(extra ?? {})}`);
+  };
+  world = {
+    sessions,
+    outbox,
+    queueUrl: urls.inbound,
+    logs,
+    deps: (overrides = {}) => {
+      const deadline = Date.now() + 1_500;
+      return {
+        account: ACCOUNT,
+        sessions,
+        outbox,
+        queue: new SqsInboundQueue({ client: sqs.client, queueUrl: urls.inbound, sleep: async () => {} }),
+        hosts: singleBaseHosts(sim.url),
+        pollLimits: { maxHoldMs: HOLD_MS, marginMs: 200 },
+        remainingMs: () => deadline - Date.now(),
+        publishReserveMs: 200,
+        linkReserveMs: 500,
+        owner: `invocation-${Math.random()}`,
+        sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 50))),
+        log: { info: log('info'), warn: log('warn'), error: log('error') },
+        ...overrides,
+      };
+    },
+  };
+});
+
+async function received(client: SQSClient, queueUrl: string): Promise<InboundMessage[]> {
+  const out: InboundMessage[] = [];
+  for (let i = 0; i < 5; i++) {
+    const { Messages } = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 60,
+      }),
+    );
+    if (!Messages?.length) break;
+    out.push(...Messages.map((m) => parseInboundMessage(m.Body ?? '')));
+  }
+  return out;
+}
+
+/** Logs in through the poller: QR shown, scanned and allowed through the simulator's control API. */
+async function loginThroughPoller(): Promise<void> {
+  const first = await runPoller(world.deps());
+  expect(first).toMatchObject({ status: 'done', state: 'scan_pending' });
+  const pending = await world.sessions.get(ACCOUNT);
+  expect(pending?.qr?.pngBase64.length).toBeGreaterThan(100);
+  await control(sim, 'POST', 'qr', { action: 'scan' });
+  await control(sim, 'POST', 'qr', { action: 'allow' });
+  const second = await runPoller(world.deps());
+  expect(second).toMatchObject({ status: 'done', state: 'online' });
+}
+
+describe('the poller', () => {
+  it('logs in by QR across invocations, then publishes every polled message to the FIFO queue', async () => {
+    await loginThroughPoller();
+    const record = await world.sessions.get(ACCOUNT);
+    expect(record?.qr).toBeUndefined();
+    expect(record?.contacts?.groups.map((g) => g.name).sort()).toEqual(['Hiking Club', 'Tea & Code']);
+    expect(record?.contacts?.selfNick).toBe('DemoBot');
+
+    await control(sim, 'POST', 'messages', { type: 'friend', from: 'Alice', text: 'one' });
+    await control(sim, 'POST', 'messages', {
+      type: 'group',
+      group: 'Hiking Club',
+      from: 'Alice',
+      text: 'two',
+    });
+    await control(sim, 'POST', 'messages', {
+      type: 'discussion',
+      discussion: 'Weekend plans',
+      from: 'Bob & Co',
+      text: 'three',
+    });
+    const report = await runPoller(world.deps());
+    expect(report).toMatchObject({ status: 'done', state: 'online', published: 3 });
+    const messages = await received(sqs.client, world.queueUrl);
+    expect(messages.map((m) => `${m.chatType}|${m.chatName}|${m.senderName}|${m.text}`).sort()).toEqual([
+      'discussion|Weekend plans|Bob & Co|three',
+      'friend|Ali|Ali|one',
+      'group|Hiking Club|Trail Boss|two',
+    ]);
+    expect((await counters(sim)).eventsLost).toBe(0);
+  });
+
+  it('never starts a poll it cannot finish: with too little time left it polls nothing', async () => {
+    await loginThroughPoller();
+    const before = (await counters(sim)).polls;
+    const report = await runPoller(world.deps({ remainingMs: () => 600 }));
+    expect(report).toMatchObject({ status: 'done', polls: 0 });
+    expect((await counters(sim)).polls).toBe(before);
+  });
+
+  it('two pollers racing for one account: one polls, the other exits at once', async () => {
+    await loginThroughPoller();
+    const [a, b] = await Promise.all([runPoller(world.deps()), runPoller(world.deps())]);
+    expect([a.status, b.status].sort()).toEqual(['done', 'lease_busy']);
+  });
+
+  it('absorbs a 116 mid-run: the new ptwebqq is saved, and a later relink uses it', async () => {
+    await loginThroughPoller();
+    const p = 'b'.repeat(64);
+    await control(sim, 'POST', 'faults', { endpoint: 'poll2', retcode: 116, p });
+    await runPoller(world.deps());
+    const record = await world.sessions.get(ACCOUNT);
+    expect(record?.state).toBe('online');
+    expect(record?.session?.ptwebqq).toBe(p);
+    // A relink now only works with the new ptwebqq: force one with a 121.
+    await control(sim, 'POST', 'faults', { endpoint: 'poll2', retcode: 121 });
+    await runPoller(world.deps());
+    expect((await world.sessions.get(ACCOUNT))?.state).toBe('online');
+  });
+
+  it('a session that expires turns to needs_qr with a reason, once', async () => {
+    await loginThroughPoller();
+    await control(sim, 'POST', 'expire-session', {});
+    const report = await runPoller(world.deps());
+    expect(report).toMatchObject({ state: 'needs_qr' });
+    const record = await world.sessions.get(ACCOUNT);
+    expect(record?.reason).toMatch(/scan a new QR code/);
+    expect(record?.session).toBeUndefined();
+    expect(world.logs.filter((l) => l.startsWith('error session needs a new QR scan'))).toHaveLength(1);
+  });
+
+  it('keeps what SQS would not take in the outbox, and publishes it on the next cycle', async () => {
+    await loginThroughPoller();
+    const failing: InboundQueue = { publish: async (messages) => ({ failed: messages }) };
+    await control(sim, 'POST', 'messages', { type: 'friend', from: 'Alice', text: 'kept' });
+    await runPoller(world.deps({ queue: failing }));
+    expect((await world.outbox.list(ACCOUNT)).map((m) => m.text)).toEqual(['kept']);
+    await runPoller(world.deps());
+    expect(await world.outbox.list(ACCOUNT)).toEqual([]);
+    expect((await received(sqs.client, world.queueUrl)).map((m) => m.text)).toEqual(['kept']);
+  });
+});

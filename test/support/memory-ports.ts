@@ -1,0 +1,126 @@
+/**
+ * In-memory implementations of the pipeline ports (lib/pipeline/ports.ts), with the same contracts
+ * as the DynamoDB ones: versioned session writes, TTL'd idempotency claims, per-account pacing.
+ * Each also counts its calls, so a test can prove that a refused request wrote nothing.
+ */
+import type {
+  IdempotencyClaim,
+  IdempotencyStore,
+  SendPacing,
+  SessionChanges,
+  SessionRecord,
+  SessionStore,
+} from '../../lib/pipeline/ports.ts';
+import { VersionConflictError } from '../../lib/pipeline/ports.ts';
+
+export class MemorySessionStore implements SessionStore {
+  readonly records = new Map<string, SessionRecord>();
+  readonly leases = new Map<string, { owner: string; untilMs: number }>();
+  readonly msgIds = new Map<string, number>();
+
+  constructor(private readonly firstMsgId = 1000) {}
+
+  /** Puts a whole record, as a test's starting state. */
+  put(record: SessionRecord): void {
+    this.records.set(record.account, record);
+  }
+
+  async get(account: string): Promise<SessionRecord | undefined> {
+    return this.records.get(account);
+  }
+
+  async ensure(account: string, nowMs: number): Promise<SessionRecord> {
+    const existing = this.records.get(account);
+    if (existing) return existing;
+    const created: SessionRecord = { account, state: 'needs_qr', stateSince: nowMs, version: 1 };
+    this.records.set(account, created);
+    return created;
+  }
+
+  async update(account: string, expectedVersion: number, changes: SessionChanges): Promise<SessionRecord> {
+    const current = this.records.get(account);
+    if (!current || current.version !== expectedVersion) throw new VersionConflictError(account);
+    const next: Record<string, unknown> = { ...current, ...changes, version: current.version + 1 };
+    for (const [k, v] of Object.entries(changes)) if (v === undefined) delete next[k];
+    const updated = next as unknown as SessionRecord;
+    this.records.set(account, updated);
+    return updated;
+  }
+
+  async acquireLease(account: string, owner: string, untilMs: number, nowMs: number): Promise<boolean> {
+    const lease = this.leases.get(account);
+    if (lease && lease.owner !== owner && lease.untilMs > nowMs) return false;
+    this.leases.set(account, { owner, untilMs });
+    return true;
+  }
+
+  async releaseLease(account: string, owner: string): Promise<void> {
+    if (this.leases.get(account)?.owner === owner) this.leases.delete(account);
+  }
+
+  async nextMsgId(account: string): Promise<number> {
+    const next = (this.msgIds.get(account) ?? this.firstMsgId) + 1;
+    this.msgIds.set(account, next);
+    return next;
+  }
+}
+
+type Entry =
+  | { readonly status: 'in_progress'; readonly expiresAtMs: number }
+  | { readonly status: 'done'; readonly result: unknown; readonly expiresAtMs: number };
+
+export class MemoryIdempotencyStore implements IdempotencyStore {
+  readonly entries = new Map<string, Entry>();
+  readonly calls = { claim: 0, complete: 0, release: 0 };
+
+  async claim<R>(key: string, ttlSeconds: number, nowMs: number): Promise<IdempotencyClaim<R>> {
+    this.calls.claim++;
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAtMs > nowMs) {
+      // A copy, as a database would hand back: the caller cannot change what is stored.
+      if (entry.status === 'done') return { status: 'done', result: structuredClone(entry.result) as R };
+      return { status: 'in_progress' };
+    }
+    this.entries.set(key, { status: 'in_progress', expiresAtMs: nowMs + ttlSeconds * 1000 });
+    return { status: 'new' };
+  }
+
+  async complete<R>(key: string, result: R, ttlSeconds: number, nowMs: number): Promise<void> {
+    this.calls.complete++;
+    this.entries.set(key, {
+      status: 'done',
+      result: structuredClone(result),
+      expiresAtMs: nowMs + ttlSeconds * 1000,
+    });
+  }
+
+  async release(key: string): Promise<void> {
+    this.calls.release++;
+    if (this.entries.get(key)?.status === 'in_progress') this.entries.delete(key);
+  }
+}
+
+export class MemorySendPacing implements SendPacing {
+  /** The next free slot per account (ms since epoch). */
+  readonly nextFree = new Map<string, number>();
+  calls = 0;
+
+  async tryNow(
+    account: string,
+    intervalMs: number,
+    nowMs: number,
+  ): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
+    this.calls++;
+    const free = this.nextFree.get(account) ?? 0;
+    if (intervalMs > 0 && free > nowMs) return { ok: false, retryAfterMs: free - nowMs };
+    this.nextFree.set(account, nowMs + intervalMs);
+    return { ok: true };
+  }
+
+  async reserve(account: string, intervalMs: number, nowMs: number): Promise<number> {
+    this.calls++;
+    const slot = Math.max(nowMs, this.nextFree.get(account) ?? 0);
+    this.nextFree.set(account, slot + intervalMs);
+    return slot;
+  }
+}

@@ -1,0 +1,459 @@
+/**
+ * The send function's HTTP edge on in-memory ports and a stub sender: every status of every route,
+ * each answer checked against the OpenAPI document (`invoke`), and what reaches the log.
+ */
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ContactsCache } from '../../../lib/pipeline/ports.ts';
+import type { SessionJson } from '../../../lib/smartqq/session.ts';
+import { apiEvent, lambdaContext } from '../../support/apigw.ts';
+import { documentedRoutes, StatusCoverage } from '../../support/openapi-conformance.ts';
+import {
+  API_TOKEN,
+  BEARER,
+  type CapturedOutput,
+  captureOutput,
+  invoke,
+  message,
+  onlineRecord,
+  type StubSender,
+  stubSender,
+  type TestApi,
+  testApi,
+} from '../../support/send-api.ts';
+
+const ACCOUNT = '20001';
+/** Every value here is a secret: none may appear in an answer or a log line. */
+const SECRETS = {
+  ptwebqq: 'SECRET-PTWEBQQ-5f1c0a',
+  vfwebqq: 'SECRET-VFWEBQQ-77aa01',
+  psessionid: 'SECRET-PSESSIONID-8c0ffee',
+  cookie: 'SECRET-COOKIE-SKEY-0xdead',
+};
+const session = {
+  v: 1,
+  cookies: {
+    version: 'tough-cookie@6.1.0',
+    cookies: [{ key: 'skey', value: SECRETS.cookie, domain: 'qq.com', path: '/' }],
+  },
+  ptwebqq: SECRETS.ptwebqq,
+  vfwebqq: SECRETS.vfwebqq,
+  psessionid: SECRETS.psessionid,
+  uin: 20001,
+  linkedAt: Date.parse('2025-03-01T08:00:00.000Z'),
+  msgIdSeq: 0,
+} satisfies SessionJson;
+const contacts: Omit<ContactsCache, 'linkedAt'> = {
+  fetchedAt: Date.parse('2025-03-01T08:00:05.000Z'),
+  friends: [
+    { uin: 11, nick: 'Alice', markname: 'Ali' },
+    { uin: 15, nick: 'Sam' },
+    { uin: 16, nick: 'Sam' },
+  ],
+  groups: [{ gid: 21, code: 91, name: 'Hiking Club' }],
+  discussions: [{ did: 31, name: 'Weekend plans' }],
+  members: { g21: { '11': 'Trail Boss' } },
+  selfUins: [20001, 777],
+  selfNick: 'DemoBot',
+};
+
+const coverage = new StatusCoverage();
+let output: CapturedOutput;
+let api: TestApi;
+let sender: StubSender;
+let clock: number;
+
+beforeEach(() => {
+  output = captureOutput();
+  sender = stubSender();
+  clock = Date.parse('2025-03-01T12:00:00.000Z');
+  api = testApi({ account: ACCOUNT, sender, sendIntervalMs: 3_000, now: () => clock });
+  api.sessions.put(onlineRecord(ACCOUNT, session, contacts, Date.parse('2025-03-01T08:00:00.000Z')));
+});
+afterEach(() => output.stop());
+
+afterAll(() => {
+  // Every documented route answers every documented status in this file — but for the document's
+  // own 500, which no injected dependency can provoke (it is a constant).
+  expect(coverage.missing(['GET /v1/openapi.json 500'])).toEqual([]);
+});
+
+const call = (request: Parameters<typeof invoke>[1]) => invoke(api.handler, request, coverage);
+const get = (path: string, headers: Record<string, string> = BEARER) =>
+  call({ method: 'GET', path, headers });
+
+describe('POST /v1/messages', () => {
+  it('200 sent, with the number of parts', async () => {
+    sender.answers.push({ status: 'sent', parts: 3 });
+    const answer = await call(message({ text: 'a long text' }));
+    expect(answer).toMatchObject({ status: 200, body: { status: 'sent', parts: 3 } });
+    expect(answer.headers['content-type']).toBe('application/json');
+    expect(sender.calls[0]?.target).toEqual({ kind: 'friend', uin: 11 });
+  });
+
+  it('200 uncertain for 1202, sent once', async () => {
+    sender.answers.push({
+      status: 'uncertain',
+      retcode: 1202,
+      reason: 'retcode 1202',
+      partsSent: 0,
+      parts: 1,
+    });
+    const answer = await call(message({ type: 'group', to: { name: 'hiking club' } }));
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { status: 'uncertain', retcode: 1202, partsSent: 0, parts: 1 },
+    });
+    expect(sender.calls).toHaveLength(1);
+  });
+
+  it('200 uncertain without a retcode when the answer was unreadable', async () => {
+    sender.answers.push({
+      status: 'uncertain',
+      reason: 'send_discu_msg2: socket hang up',
+      partsSent: 0,
+      parts: 1,
+    });
+    const answer = await call(message({ type: 'discussion', to: { uin: 31 } }));
+    expect(answer.body).toEqual({ status: 'uncertain', partsSent: 0, parts: 1 });
+  });
+
+  it('reads a base64-encoded body, as API Gateway passes some content types', async () => {
+    const answer = await call({ ...message({ text: '你好 /微笑' }), base64: true });
+    expect(answer.status).toBe(200);
+    expect(sender.calls[0]?.text).toBe('你好 /微笑');
+  });
+
+  it('400 names the field and the reason, and nothing is sent or written', async () => {
+    const cases: [unknown, string, string][] = [
+      ['{"type": "friend",', 'body', 'not valid JSON'],
+      [{ type: 'fax', to: { name: 'Ali' }, text: 'x' }, 'type', 'expected "friend", "group" or "discussion"'],
+      [{ type: 'friend', to: { uin: 'Ali' }, text: 'x' }, 'to.uin', 'expected a number'],
+      [{ type: 'friend', to: { name: 'Ali' }, text: '' }, 'text', 'must not be empty'],
+      [
+        { type: 'friend', to: { name: 'Ali' }, text: 'x'.repeat(2001) },
+        'text',
+        'too long: at most 2000 characters',
+      ],
+      [
+        { type: 'friend', to: { name: 'Ali' }, text: 'x', account: '30001' },
+        'account',
+        'unknown account 30001',
+      ],
+    ];
+    for (const [body, field, reason] of cases) {
+      const answer = await call({ method: 'POST', path: '/v1/messages', headers: BEARER, body });
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ error: 'bad_request', field, reason, message: `${field}: ${reason}` });
+    }
+    const noBody = await call({ method: 'POST', path: '/v1/messages', headers: BEARER });
+    expect(noBody.body).toMatchObject({ field: 'body', reason: 'required' });
+    const badKey = await call({ ...message(), headers: { ...BEARER, 'idempotency-key': 'has spaces' } });
+    expect(badKey.body).toMatchObject({ error: 'bad_request', field: 'Idempotency-Key' });
+    expect(sender.calls).toHaveLength(0);
+    expect(api.pacing.calls).toBe(0);
+    expect(api.idempotency.calls.claim).toBe(0);
+  });
+
+  it('401 without the right bearer token, before looking at the body', async () => {
+    const headerSets: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer nope-nope-nope-nope' },
+      { authorization: API_TOKEN },
+    ];
+    for (const headers of headerSets) {
+      const answer = await call({ method: 'POST', path: '/v1/messages', headers, body: 'not json' });
+      expect(answer).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+      expect(answer.headers['www-authenticate']).toBe('Bearer');
+    }
+    expect(sender.calls).toHaveLength(0);
+  });
+
+  it('404 for a name or id the current contacts do not have', async () => {
+    const byName = await call(message({ to: { name: 'Nobody' } }));
+    expect(byName).toMatchObject({ status: 404, body: { error: 'unknown_recipient' } });
+    expect(byName.body.reason).toContain('Nobody');
+    const byId = await call(message({ type: 'group', to: { uin: 91 } }));
+    expect(byId.status).toBe(404);
+    expect(sender.calls).toHaveLength(0);
+  });
+
+  it('409 ambiguous_recipient with the candidates and their ids', async () => {
+    const answer = await call(message({ to: { name: 'sam' } }));
+    expect(answer.status).toBe(409);
+    expect(answer.body).toMatchObject({
+      error: 'ambiguous_recipient',
+      candidates: [
+        { name: 'Sam', uin: 15 },
+        { name: 'Sam', uin: 16 },
+      ],
+    });
+    expect(sender.calls).toHaveLength(0);
+  });
+
+  it('409 session_offline with the state, since when and why', async () => {
+    api.sessions.put({
+      account: ACCOUNT,
+      state: 'needs_qr',
+      stateSince: Date.parse('2025-03-01T11:00:00.000Z'),
+      version: 7,
+      reason: 'the session expired: scan a new QR code',
+    });
+    const answer = await call(message());
+    expect(answer).toMatchObject({
+      status: 409,
+      body: {
+        error: 'session_offline',
+        state: 'needs_qr',
+        since: '2025-03-01T11:00:00.000Z',
+        reason: 'the session expired: scan a new QR code',
+      },
+    });
+    api.sessions.records.clear();
+    expect((await call(message())).body).toEqual({
+      error: 'session_offline',
+      state: 'needs_qr',
+      since: null,
+      reason: 'never logged in',
+    });
+    expect(sender.calls).toHaveLength(0);
+  });
+
+  it('429 with Retry-After in whole seconds while pacing forbids sending', async () => {
+    expect((await call(message())).status).toBe(200);
+    clock += 1_100;
+    const answer = await call(message());
+    expect(answer).toMatchObject({ status: 429, body: { error: 'too_many_requests', retryAfterSeconds: 2 } });
+    expect(answer.headers['retry-after']).toBe('2');
+    clock += 1_900;
+    expect((await call(message())).status).toBe(200);
+    expect(sender.calls).toHaveLength(2);
+  });
+
+  it('Idempotency-Key: the same answer twice for one send; 409 in progress; 422 for another body', async () => {
+    const keyed = (key: string, text = 'hello') =>
+      ({ ...message({ text }), headers: { ...BEARER, 'idempotency-key': key } }) as const;
+    const first = await call(keyed('order-1'));
+    const second = await call(keyed('order-1'));
+    expect(second.raw).toBe(first.raw);
+    expect(sender.calls).toHaveLength(1);
+
+    const reused = await call(keyed('order-1', 'something else'));
+    expect(reused).toMatchObject({ status: 422, body: { error: 'idempotency_key_reused' } });
+
+    await api.idempotency.claim(`send|${ACCOUNT}|order-2`, 300, clock);
+    const busy = await call(keyed('order-2'));
+    expect(busy).toMatchObject({ status: 409, body: { error: 'in_progress' } });
+    expect(sender.calls).toHaveLength(1);
+  });
+
+  it('502 with the retcode when SmartQQ did not send it', async () => {
+    sender.answers.push(
+      { status: 'session_problem', retcode: 100001, verdict: 'session_expired', partsSent: 0, parts: 1 },
+      {
+        status: 'rejected',
+        retcode: 100006,
+        reason: 'retcode 100006 (malformed_request)',
+        partsSent: 0,
+        parts: 1,
+      },
+    );
+    const expired = await call(message());
+    expect(expired).toMatchObject({
+      status: 502,
+      body: { error: 'upstream', result: 'session_problem', retcode: 100001, partsSent: 0, parts: 1 },
+    });
+    clock += 3_000;
+    const rejected = await call(message());
+    expect(rejected.body).toMatchObject({ result: 'rejected', retcode: 100006 });
+  });
+
+  it('503 while the contacts of the current login are not loaded', async () => {
+    api.sessions.put({ ...onlineRecord(ACCOUNT, session, contacts), contacts: { ...contacts, linkedAt: 1 } });
+    const answer = await call(message());
+    expect(answer).toMatchObject({ status: 503, body: { error: 'contacts_unavailable' } });
+    expect(sender.calls).toHaveLength(0);
+  });
+
+  it('500 {"error":"internal"} and no detail for anything unexpected', async () => {
+    api.sessions.get = async () => {
+      throw new Error('ProvisionedThroughputExceeded on table qqbot-Sessions');
+    };
+    const answer = await call(message());
+    expect(answer).toMatchObject({ status: 500, body: { error: 'internal' } });
+    expect(answer.raw).toBe('{"error":"internal"}');
+    const logged = output.json().find((l) => l.level === 'ERROR');
+    expect(JSON.stringify(logged)).toContain('ProvisionedThroughputExceeded');
+  });
+
+  it('500 when the token cannot be had (Secrets Manager down), without detail', async () => {
+    api = testApi({
+      account: ACCOUNT,
+      sender,
+      apiToken: async () => {
+        throw new Error('secrets unreachable');
+      },
+    });
+    const answer = await call(message());
+    expect(answer.raw).toBe('{"error":"internal"}');
+  });
+});
+
+describe('GET /v1/session', () => {
+  it('200 with account, state, since and reason, and no secret', async () => {
+    api.sessions.put({
+      ...onlineRecord(ACCOUNT, session, contacts),
+      state: 'relinking',
+      stateSince: Date.parse('2025-03-01T11:59:00.000Z'),
+      reason: 'poll answered 121',
+      qr: { pngBase64: 'iVBORw0KGgo=', fetchedAt: 1, cookies: { qrsig: SECRETS.cookie } },
+    });
+    const answer = await get('/v1/session');
+    expect(answer).toMatchObject({
+      status: 200,
+      body: {
+        account: ACCOUNT,
+        state: 'relinking',
+        since: '2025-03-01T11:59:00.000Z',
+        reason: 'poll answered 121',
+      },
+    });
+    expect(Object.keys(answer.body).sort()).toEqual(['account', 'reason', 'since', 'state']);
+    api.sessions.records.clear();
+    expect((await get('/v1/session')).body).toEqual({
+      account: ACCOUNT,
+      state: 'needs_qr',
+      since: null,
+      reason: 'never logged in',
+    });
+  });
+
+  it('400 for another account, 401 without a token, 500 when the store fails', async () => {
+    expect((await get('/v1/session?account=30001')).body).toMatchObject({ field: 'account' });
+    expect((await get(`/v1/session?account=${ACCOUNT}`)).status).toBe(200);
+    expect((await get('/v1/session', {})).status).toBe(401);
+    api.sessions.get = async () => {
+      throw new Error('boom');
+    };
+    expect((await get('/v1/session')).raw).toBe('{"error":"internal"}');
+  });
+});
+
+describe('GET /v1/contacts', () => {
+  it('200 with names and current ids of the current login', async () => {
+    const answer = await get('/v1/contacts');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({
+      account: ACCOUNT,
+      fetchedAt: '2025-03-01T08:00:05.000Z',
+      friends: [
+        { uin: 11, nick: 'Alice', markname: 'Ali' },
+        { uin: 15, nick: 'Sam' },
+        { uin: 16, nick: 'Sam' },
+      ],
+      groups: [{ uin: 21, name: 'Hiking Club' }],
+      discussions: [{ uin: 31, name: 'Weekend plans' }],
+    });
+  });
+
+  it('400, 401, 409 offline, 503 stale, 500', async () => {
+    expect((await get('/v1/contacts?account=1')).status).toBe(400);
+    expect((await get('/v1/contacts', { authorization: 'Bearer x' })).status).toBe(401);
+    api.sessions.put({ ...onlineRecord(ACCOUNT, session, contacts), contacts: undefined });
+    expect((await get('/v1/contacts')).status).toBe(503);
+    api.sessions.put({ account: ACCOUNT, state: 'scan_pending', stateSince: 5, version: 2 });
+    expect((await get('/v1/contacts')).body).toMatchObject({
+      error: 'session_offline',
+      state: 'scan_pending',
+    });
+    api.sessions.get = async () => {
+      throw new Error('boom');
+    };
+    expect((await get('/v1/contacts')).status).toBe(500);
+  });
+});
+
+describe('GET /v1/openapi.json', () => {
+  it('is public and describes every route the handler serves', async () => {
+    const answer = await get('/v1/openapi.json', {});
+    expect(answer.status).toBe(200);
+    expect(answer.body.openapi).toMatch(/^3\.1\./);
+    expect(documentedRoutes().sort()).toEqual([
+      'GET /v1/contacts',
+      'GET /v1/openapi.json',
+      'GET /v1/session',
+      'POST /v1/messages',
+    ]);
+  });
+});
+
+describe('routing and the event', () => {
+  it('answers 404 JSON for a route it does not serve', async () => {
+    const result = await api.handler(
+      apiEvent({ method: 'DELETE', path: '/v1/messages', headers: BEARER }),
+      lambdaContext(),
+    );
+    expect(result).toMatchObject({ statusCode: 404, body: '{"error":"not_found"}' });
+    expect(result.headers['content-type']).toBe('application/json');
+  });
+
+  it('routes a $default catch-all by method and path, and reads headers whatever their case', async () => {
+    const event = apiEvent({ ...message(), routeKey: '$default' });
+    event.headers = { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': 'application/json' };
+    const result = await api.handler(event, lambdaContext());
+    expect(result.statusCode).toBe(200);
+    expect(sender.calls).toHaveLength(1);
+  });
+});
+
+describe('logs and metrics', () => {
+  it('puts the account on every log line and counts sends by result', async () => {
+    sender.answers.push({
+      status: 'uncertain',
+      retcode: 1202,
+      reason: 'retcode 1202',
+      partsSent: 0,
+      parts: 1,
+    });
+    await call(message());
+    await call(message({ to: { name: 'Nobody' } }));
+    const lines = output.json();
+    const logLines = lines.filter((l) => 'level' in l);
+    expect(logLines.length).toBeGreaterThanOrEqual(2);
+    for (const line of logLines) expect(line.account).toBe(ACCOUNT);
+    expect(logLines.find((l) => l.message === 'message handled')).toMatchObject({
+      route: 'POST /v1/messages',
+      recipient: 'Ali (Alice)',
+      outcome: { status: 'uncertain', retcode: 1202 },
+    });
+    const metrics = lines.filter((l) => '_aws' in l);
+    expect(metrics).toHaveLength(1);
+    expect(metrics[0]).toMatchObject({ result: 'uncertain', Sends: 1 });
+    expect(JSON.stringify(metrics[0])).toContain('"Dimensions":[["service","result"]]');
+  });
+
+  it('never puts a secret, the token or a cookie in an answer or a log line', async () => {
+    const answers: string[] = [];
+    const keep = async (request: Parameters<typeof invoke>[1]) => answers.push((await call(request)).raw);
+    sender.answers.push(
+      { status: 'sent', parts: 1 },
+      { status: 'uncertain', retcode: 1202, reason: 'retcode 1202', partsSent: 0, parts: 1 },
+      { status: 'session_problem', retcode: 100001, verdict: 'session_expired', partsSent: 0, parts: 1 },
+    );
+    await keep(message());
+    clock += 3_000;
+    await keep({ ...message(), headers: { ...BEARER, 'idempotency-key': 'k-1' } });
+    await keep({ ...message(), headers: { ...BEARER, 'idempotency-key': 'k-1' } });
+    clock += 3_000;
+    await keep(message());
+    await keep(message({ to: { name: 'Nobody' } }));
+    await keep({ ...message(), headers: { authorization: 'Bearer wrong-token-wrong-token' } });
+    await keep({ method: 'GET', path: '/v1/session', headers: BEARER });
+    await keep({ method: 'GET', path: '/v1/contacts', headers: BEARER });
+    expect(sender.calls).toHaveLength(3);
+    const everything = [...answers, ...output.lines].join('\n');
+    expect(output.lines.length).toBeGreaterThan(5);
+    for (const secret of [...Object.values(SECRETS), API_TOKEN, 'wrong-token-wrong-token']) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+});
