@@ -1,0 +1,169 @@
+/**
+ * The consumer's work against real components: rules and guards in DynamoDB (dynalite), the
+ * session from the store, replies sent to the SmartQQ simulator.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadContactsCache } from '../../../lib/pipeline/contacts-cache.ts';
+import { toInboundMessage } from '../../../lib/pipeline/inbound-message.ts';
+import type { InboundMessage, SessionRecord } from '../../../lib/pipeline/ports.ts';
+import { type ReplierDeps, RetryLaterError, replyTo } from '../../../lib/pipeline/replier.ts';
+import { RuleCache } from '../../../lib/rules/rule-cache.ts';
+import { singleBaseHosts } from '../../../lib/smartqq/endpoints.ts';
+import { DynamoCooldownStore, DynamoRecentReplies } from '../../../lib/stores/guard-store.ts';
+import { DynamoIdempotencyStore } from '../../../lib/stores/idempotency-store.ts';
+import { DynamoSendPacing } from '../../../lib/stores/pacing-store.ts';
+import { DynamoRuleStore } from '../../../lib/stores/rule-store.ts';
+import { DynamoSessionStore } from '../../../lib/stores/session-store.ts';
+import type { Simulator } from '../../../local/simulator/index.ts';
+import { startTestTables, type TestTables } from '../../support/dynamo.ts';
+import {
+  control,
+  counters,
+  loggedInClient,
+  type SentMessage,
+  sent,
+  startSim,
+} from '../../support/sim-control.ts';
+
+const ACCOUNT = '20001';
+const DEMO_RULES = JSON.parse(
+  readFileSync(path.resolve(import.meta.dirname, '../../../local/demo-rules.json'), 'utf8'),
+) as unknown[];
+
+let sim: Simulator;
+let dynamo: TestTables;
+let deps: ReplierDeps;
+let record: SessionRecord;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  [sim, dynamo] = await Promise.all([startSim(), startTestTables('replier')]);
+  const guards = { doc: dynamo.doc, tableName: dynamo.names.guards };
+  const sessions = new DynamoSessionStore({ doc: dynamo.doc, tableName: dynamo.names.sessions });
+  const rules = new DynamoRuleStore({ doc: dynamo.doc, tableName: dynamo.names.rules });
+  await rules.importRules(DEMO_RULES);
+  const client = await loggedInClient(sim);
+  const created = await sessions.ensure(ACCOUNT, Date.now());
+  record = await sessions.update(ACCOUNT, created.version, {
+    state: 'online',
+    stateSince: Date.now(),
+    session: client.session.toJSON(),
+    contacts: await loadContactsCache(client, Date.now()),
+  });
+  client.close();
+  const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
+    logs.push(`${level} ${message} ${JSON.stringify(extra ?? {})}`);
+  deps = {
+    sessions,
+    rules: new RuleCache(rules),
+    cooldowns: new DynamoCooldownStore(guards),
+    recentReplies: new DynamoRecentReplies(guards),
+    idempotency: new DynamoIdempotencyStore(guards),
+    pacing: new DynamoSendPacing(guards),
+    sendIntervalMs: 0,
+    hosts: singleBaseHosts(sim.url),
+    remainingMs: () => 30_000,
+    log: { info: log('info'), warn: log('warn'), error: log('error') },
+  };
+});
+afterAll(async () => {
+  await Promise.all([sim.close(), dynamo.close()]);
+});
+beforeEach(async () => {
+  await control(sim, 'DELETE', 'sent');
+  await control(sim, 'DELETE', 'faults');
+});
+
+let msgId = 100;
+function inbound(kind: 'friend' | 'group' | 'discussion', text: string, senderUin?: number): InboundMessage {
+  const contacts = record.contacts;
+  if (!contacts) throw new Error('no contacts');
+  const base = { msgId: msgId++, time: Math.floor(Date.now() / 1000), segments: [], text };
+  if (kind === 'friend') {
+    const ali = contacts.friends.find((f) => f.markname === 'Ali');
+    return toInboundMessage(
+      { kind: 'friend_message', fromUin: ali?.uin ?? 0, ...base },
+      ACCOUNT,
+      contacts,
+      Date.now(),
+    );
+  }
+  if (kind === 'group') {
+    const group = contacts.groups.find((g) => g.name === 'Hiking Club');
+    const sender = senderUin ?? Number(Object.keys(contacts.members[`g${group?.gid}`] ?? {})[0]);
+    return toInboundMessage(
+      { kind: 'group_message', gid: group?.gid ?? 0, senderUin: sender, ...base },
+      ACCOUNT,
+      contacts,
+      Date.now(),
+    );
+  }
+  const discussion = contacts.discussions[0];
+  const sender = Number(Object.keys(contacts.members[`d${discussion?.did}`] ?? {})[0]);
+  return toInboundMessage(
+    { kind: 'discussion_message', did: discussion?.did ?? 0, senderUin: sender, ...base },
+    ACCOUNT,
+    contacts,
+    Date.now(),
+  );
+}
+
+const texts = (list: SentMessage[]) => list.map((m) => `${m.type}:${m.to.name}:${m.text}`);
+
+describe('replying', () => {
+  it('answers a friend, a group and a discussion message with the rule’s reply', async () => {
+    expect(await replyTo(inbound('friend', 'ping'), deps)).toMatchObject({ replies: 1 });
+    expect(await replyTo(inbound('group', '天气 北京'), deps)).toMatchObject({ replies: 1 });
+    expect(await replyTo(inbound('discussion', 'ping'), deps)).toMatchObject({ replies: 1 });
+    expect(texts(await sent(sim))).toEqual([
+      'friend:Alice:pong',
+      'group:Hiking Club:北京的天气：晴 [微笑]',
+      'discussion:Weekend plans:pong',
+    ]);
+  });
+
+  it('a redelivered message does not send twice', async () => {
+    const message = inbound('friend', 'ping');
+    await replyTo(message, deps);
+    expect(await replyTo(message, deps)).toMatchObject({ replies: 0 });
+    expect((await sent(sim)).length).toBe(1);
+  });
+
+  it('a 1202 is final: reported once, never resent on redelivery', async () => {
+    await control(sim, 'POST', 'faults', { endpoint: 'send_buddy_msg2', retcode: 1202, delivered: true });
+    const message = inbound('friend', 'ping');
+    await replyTo(message, deps);
+    await replyTo(message, deps);
+    expect((await counters(sim)).duplicateSends).toBe(0);
+    expect((await sent(sim)).length).toBe(1);
+  });
+
+  it('never answers its own messages (the group echo of its own send_uin)', async () => {
+    const self = record.contacts?.selfUins.find((u) => u !== record.contacts?.selfUins[0]) ?? 0;
+    const report = await replyTo(inbound('group', 'ping', self), deps);
+    expect(report).toEqual({ replies: 0, skipped: ['own_message'] });
+    expect(await sent(sim)).toEqual([]);
+  });
+
+  it('a send refused for the session is retried later, and then sent once', async () => {
+    await control(sim, 'POST', 'faults', { endpoint: 'send_buddy_msg2', retcode: 100012 });
+    const message = inbound('friend', 'ping');
+    await expect(replyTo(message, deps)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await replyTo(message, deps)).toMatchObject({ replies: 1 });
+    expect((await sent(sim)).length).toBe(1);
+  });
+
+  it('an offline session makes the record retry later', async () => {
+    const sessions = deps.sessions;
+    const current = (await sessions.get(ACCOUNT)) as SessionRecord;
+    const offline = await sessions.update(ACCOUNT, current.version, {
+      state: 'needs_qr',
+      stateSince: Date.now(),
+    });
+    await expect(replyTo(inbound('friend', 'ping'), deps)).rejects.toThrow(/needs_qr/);
+    record = await sessions.update(ACCOUNT, offline.version, { state: 'online', stateSince: Date.now() });
+    expect(await sent(sim)).toEqual([]);
+  });
+});
