@@ -17,7 +17,7 @@ import { checkBearer } from '../../lib/send-api/auth.ts';
 import { checkAccount, parseIdempotencyKey, parseSendRequest } from '../../lib/send-api/request.ts';
 import { answerFor, type SendOutcome, sendMessage } from '../../lib/send-api/send-message.ts';
 import { type MessageSender, smartQQSender } from '../../lib/send-api/sender.ts';
-import { contactsView, sessionView } from '../../lib/send-api/views.ts';
+import { contactsView, qrView, sessionView } from '../../lib/send-api/views.ts';
 import type { SendResult } from '../../lib/smartqq/send.ts';
 import { createDynamoClients } from '../../lib/state/dynamo.ts';
 import { DynamoIdempotencyStore } from '../../lib/stores/idempotency-store.ts';
@@ -55,6 +55,7 @@ export const ROUTE_KEYS = [
   'POST /v1/messages',
   'GET /v1/contacts',
   'GET /v1/session',
+  'GET /v1/session/qr',
   'GET /v1/openapi.json',
 ] as const;
 
@@ -84,6 +85,14 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
     'GET /v1/session': authenticated(async (event) => {
       const which = checkAccount(event.queryStringParameters?.account, account);
       return json(200, sessionView(await deps.sessions.get(which), which));
+    }),
+    // The QR to scan while the session waits for one: behind the token like everything else.
+    'GET /v1/session/qr': authenticated(async (event) => {
+      const which = checkAccount(event.queryStringParameters?.account, account);
+      const qr = qrView(await deps.sessions.get(which), which);
+      return qr
+        ? json(200, qr)
+        : json(404, { error: 'no_qr', message: 'no QR code is waiting to be scanned' });
     }),
     'GET /v1/contacts': authenticated(async (event) => {
       const which = checkAccount(event.queryStringParameters?.account, account);

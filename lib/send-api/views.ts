@@ -23,6 +23,20 @@ export function sessionView(record: SessionRecord | undefined, account: string):
   };
 }
 
+export interface QrView {
+  readonly account: string;
+  /** The QR code as a PNG, base64: scan it with the QQ app of this account. */
+  readonly png: string;
+  /** When it was fetched (ISO 8601); a QR lives about two minutes, the poller shows a new one after. */
+  readonly fetchedAt: string;
+}
+
+/** The QR waiting to be scanned, or undefined when none is (only the image: never its cookies). */
+export function qrView(record: SessionRecord | undefined, account: string): QrView | undefined {
+  if (record?.state !== 'scan_pending' || !record.qr) return undefined;
+  return { account, png: record.qr.pngBase64, fetchedAt: isoTime(record.qr.fetchedAt) ?? '' };
+}
+
 export interface ContactsView {
   readonly account: string;
   /** When the list was fetched (ISO 8601). */

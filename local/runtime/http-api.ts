@@ -188,7 +188,7 @@ function isTextContent(contentType: string | undefined): boolean {
   );
 }
 
-export function toEvent(
+function toEvent(
   req: IncomingMessage,
   body: Buffer,
   ids: Matched & { readonly requestId: string; readonly apiId: string },
@@ -255,7 +255,7 @@ export function toEvent(
  * field (`cookies` become Set-Cookie headers); anything else is a 200 JSON answer whose body is the
  * result (a string as is, any other value as JSON). A malformed response is a 500.
  */
-export function writeResult(res: ServerResponse, result: unknown, log: RuntimeLog): void {
+function writeResult(res: ServerResponse, result: unknown, log: RuntimeLog): void {
   if (typeof result !== 'object' || result === null || !('statusCode' in result)) {
     const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
     res.writeHead(200, { 'content-type': 'application/json' });

@@ -50,7 +50,7 @@ export interface LocalRuntimeOptions {
   readonly sqsPort?: number;
   /** The simulator's poll2 hold and POLL_MAX_HOLD_MS; default 30 s. */
   readonly pollHoldMs?: number;
-  /** POLL_MARGIN_MS; default 5 s. */
+  /** POLL_MARGIN_MS; default the functions' own (5 s). */
   readonly pollMarginMs?: number;
   /** The simulator scans and allows each QR after this long; absent: a person does it (control API). */
   readonly autoScanAfterMs?: number;
@@ -58,7 +58,7 @@ export interface LocalRuntimeOptions {
   readonly scheduleRateMs?: number;
   /** Default: `pollerTimeoutMs` of the rate and hold. */
   readonly pollerTimeoutMs?: number;
-  /** SEND_INTERVAL_MS; default 3 s. */
+  /** SEND_INTERVAL_MS; default the functions' own (3 s). */
   readonly sendIntervalMs?: number;
   /** API_TOKEN; default a random one. */
   readonly apiToken?: string;
@@ -105,9 +105,10 @@ export interface LocalRuntime {
 const PREFIX = 'local';
 const DEFAULTS = {
   pollHoldMs: 30_000,
-  pollMarginMs: 5_000,
+  // The functions' own defaults (lib/config.ts), written out as the stack would.
+  pollMarginMs: ENV.POLL_MARGIN_MS.parse(undefined),
+  sendIntervalMs: ENV.SEND_INTERVAL_MS.parse(undefined),
   scheduleRateMs: 60_000,
-  sendIntervalMs: 3_000,
   sqsWaitTimeSeconds: 20,
   handlerLogLevel: 'WARN',
 };

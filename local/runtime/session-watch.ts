@@ -55,7 +55,7 @@ export function watchSession(options: SessionWatchOptions): SessionWatch {
   };
 }
 
-export function changesBetween(before: SessionRecord | undefined, after: SessionRecord): SessionChange[] {
+function changesBetween(before: SessionRecord | undefined, after: SessionRecord): SessionChange[] {
   const changes: SessionChange[] = [];
   if (before?.state !== after.state || before.stateSince !== after.stateSince) {
     changes.push({

@@ -183,7 +183,7 @@ export async function startSqsEventSource(options: SqsEventSourceOptions): Promi
 }
 
 /** The record Lambda builds from a received message (field for field). */
-export function toRecord(message: Message, eventSourceArn: string, awsRegion: string): SQSRecord {
+function toRecord(message: Message, eventSourceArn: string, awsRegion: string): SQSRecord {
   const a = message.Attributes ?? {};
   const attributes: SQSRecordAttributes = {
     ApproximateReceiveCount: a.ApproximateReceiveCount ?? '1',
@@ -236,7 +236,7 @@ interface Verdict {
  * response or an empty/null list is a complete success; an identifier that is empty, missing or not
  * in the batch makes the response invalid, and an invalid response fails the whole batch.
  */
-export function judge(
+function judge(
   invocation: Invocation<unknown>,
   records: readonly SQSRecord[],
   reportFailures: boolean,

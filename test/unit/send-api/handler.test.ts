@@ -372,6 +372,43 @@ describe('GET /v1/contacts', () => {
   });
 });
 
+describe('GET /v1/session/qr', () => {
+  it('200 with the PNG while a QR waits to be scanned, and never its cookies', async () => {
+    api.sessions.put({
+      ...onlineRecord(ACCOUNT, session, contacts),
+      state: 'scan_pending',
+      stateSince: 1,
+      qr: {
+        pngBase64: 'iVBORw0KGgo=',
+        fetchedAt: Date.parse('2025-03-01T12:00:00.000Z'),
+        cookies: { qrsig: SECRETS.cookie },
+      },
+    });
+    const answer = await get('/v1/session/qr');
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { account: ACCOUNT, png: 'iVBORw0KGgo=', fetchedAt: '2025-03-01T12:00:00.000Z' },
+    });
+    expect(answer.raw).not.toContain(SECRETS.cookie);
+  });
+
+  it('404 no_qr when online or never logged in; 401 without a token', async () => {
+    api.sessions.put(onlineRecord(ACCOUNT, session, contacts));
+    expect(await get('/v1/session/qr')).toMatchObject({ status: 404, body: { error: 'no_qr' } });
+    api.sessions.records.clear();
+    expect(await get('/v1/session/qr')).toMatchObject({ status: 404, body: { error: 'no_qr' } });
+    expect((await get('/v1/session/qr', {})).status).toBe(401);
+  });
+
+  it('400 for another account, 500 when the store fails', async () => {
+    expect((await get('/v1/session/qr?account=30001')).body).toMatchObject({ field: 'account' });
+    api.sessions.get = async () => {
+      throw new Error('boom');
+    };
+    expect((await get('/v1/session/qr')).raw).toBe('{"error":"internal"}');
+  });
+});
+
 describe('GET /v1/openapi.json', () => {
   it('is public and describes every route the handler serves', async () => {
     const answer = await get('/v1/openapi.json', {});
@@ -381,6 +418,7 @@ describe('GET /v1/openapi.json', () => {
       'GET /v1/contacts',
       'GET /v1/openapi.json',
       'GET /v1/session',
+      'GET /v1/session/qr',
       'POST /v1/messages',
     ]);
   });
