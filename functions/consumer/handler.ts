@@ -56,7 +56,7 @@ const base = {
 };
 
 export const handler = middy(async (event: SQSEvent, context: Context) => {
-  // FIFO: after a failure, the rest of the batch is failed too, so a conversation stays in order.
+  // FIFO: after a failure, the rest of that conversation in the batch fails too, so it stays in order.
   const processor = new SqsFifoPartialProcessorAsync();
   const recordHandler = async (record: SQSRecord) => {
     const message = parseInboundMessage(record.body);
@@ -71,7 +71,12 @@ export const handler = middy(async (event: SQSEvent, context: Context) => {
       logger.removeKeys(['conversation', 'eventKey']);
     }
   };
-  return processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+  // skipGroupOnError: a failed conversation waits, the others in the batch go on.
+  return processPartialResponse(event, recordHandler, processor, {
+    context,
+    skipGroupOnError: true,
+    throwOnFullBatchFailure: false,
+  });
 })
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));
