@@ -56,6 +56,7 @@ const base = {
 };
 
 export const handler = middy(async (event: SQSEvent, context: Context) => {
+  counts.count('records_received', event.Records.length);
   // FIFO: after a failure, the rest of that conversation in the batch fails too, so it stays in order.
   const processor = new SqsFifoPartialProcessorAsync();
   const recordHandler = async (record: SQSRecord) => {

@@ -37,6 +37,7 @@ const hosts = smartQQHosts(env);
 const pollLimits = { maxHoldMs: env.POLL_MAX_HOLD_MS, marginMs: env.POLL_MARGIN_MS };
 
 export const handler = middy(async (_event: ScheduledEvent, context: Context) => {
+  counts.count('poller_invocations');
   const report = await runPoller({
     account: env.ACCOUNT,
     sessions,

@@ -55,7 +55,7 @@ it('no secret of the session or the API token appears in any log line or answer'
   const record = (await bot.runtime.sessions.get(bot.runtime.account)) as SessionRecord;
   const session = record.session;
   expect(session).toBeDefined();
-  const cookies = (session?.cookies as { cookies?: { key: string; value: string }[] }).cookies ?? [];
+  const cookies = ((session?.cookies ?? {}) as { cookies?: { key: string; value: string }[] }).cookies ?? [];
   const secrets = [
     session?.psessionid,
     session?.vfwebqq,
