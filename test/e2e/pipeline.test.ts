@@ -77,6 +77,65 @@ describe('auto-replies', () => {
   });
 });
 
+describe('the consumer handler', () => {
+  it('reports a poison record as a batch item failure and still answers the good one', async () => {
+    const { handler } = await import('../../functions/consumer/handler.ts');
+    const alice = online.contacts?.friends.find((f) => f.nick === 'Alice');
+    const good = {
+      key: `e2e-poison-neighbour-${Date.now()}`,
+      account: bot.runtime.account,
+      conversation: `${bot.runtime.account}-friend-${alice?.uin}`,
+      chatType: 'friend',
+      chatId: alice?.uin ?? 0,
+      chatName: 'Ali',
+      senderUin: alice?.uin ?? 0,
+      senderName: 'Ali',
+      senderNick: 'Alice',
+      text: 'ping',
+      msgId: 515151,
+      time: Math.floor(Date.now() / 1000),
+      linkedAt: online.contacts?.linkedAt ?? 0,
+      receivedAt: Date.now(),
+    };
+    const record = (messageId: string, body: string, group: string) => ({
+      messageId,
+      receiptHandle: `rh-${messageId}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(Date.now()),
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+        MessageGroupId: group,
+        MessageDeduplicationId: messageId,
+        SequenceNumber: '1',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:local-inbound.fifo',
+      awsRegion: 'us-east-1',
+    });
+    const before = bot.runtime.simulator.sent().length;
+    const result = await handler(
+      {
+        Records: [
+          record('poison', '{"not":"an inbound message"}', 'other-group'),
+          record('good', JSON.stringify(good), good.conversation),
+        ],
+      },
+      createLambdaContext(bot.runtime.functions.consumer),
+    );
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+    expect(
+      bot.runtime.simulator
+        .sent()
+        .slice(before)
+        .map((m) => m.text),
+    ).toContain('pong');
+  });
+});
+
 describe('the send API', () => {
   it('delivers to a friend, a group and a discussion by name', async () => {
     for (const [type, name] of [
