@@ -12,17 +12,7 @@
  * share of messages that a rule answers does not depend on how many rules there are).
  */
 import { type IncomingMessage, loadRuleSet, type RuleInput, type RuleSet } from '../lib/rules/index.ts';
-
-/** mulberry32: the same rules and messages on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../test/support/prng.ts';
 
 const LATIN = ['hike', 'ping', 'help', 'weather', 'movie', 'lunch', 'deploy', 'build', 'test', 'coffee'];
 const NO_LITERAL = ['^\\d+$', '^[a-z]+\\?$', '(\\d{3,})\\s*点'];

@@ -4,13 +4,10 @@
  * `message` is the InboundMessage as a DynamoDB map, `expiresAt` (epoch seconds, the TTL attribute)
  * a week after it was added, long past any chance of a useful reply.
  */
-import {
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { InboundMessage, Outbox } from '../pipeline/ports.ts';
+import { type BatchRequest, batchWrite } from './batch-write.ts';
 
 export interface OutboxStoreOptions {
   readonly doc: DynamoDBDocumentClient;
@@ -24,10 +21,6 @@ export interface OutboxStoreOptions {
 
 export const OUTBOX_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-/** BatchWriteItem takes at most 25 requests. */
-const BATCH_WRITE_MAX = 25;
-const BATCH_WRITE_ATTEMPTS = 8;
-
 export class DynamoOutbox implements Outbox {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
@@ -40,7 +33,7 @@ export class DynamoOutbox implements Outbox {
     this.#table = options.tableName;
     this.#pageSize = options.pageSize;
     this.#now = options.now ?? Date.now;
-    this.#sleep = options.sleep ?? sleep;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** Adding an event that is already there replaces it (an event is its key). */
@@ -88,28 +81,9 @@ export class DynamoOutbox implements Outbox {
   }
 
   async #batchWrite(requests: readonly BatchRequest[]): Promise<void> {
-    for (let start = 0; start < requests.length; start += BATCH_WRITE_MAX) {
-      let pending: BatchRequest[] = requests.slice(start, start + BATCH_WRITE_MAX);
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > BATCH_WRITE_ATTEMPTS) {
-          throw new Error(
-            `${pending.length} outbox writes still unprocessed after ${BATCH_WRITE_ATTEMPTS} attempts`,
-          );
-        }
-        if (attempt > 1) await this.#sleep(25 * 2 ** attempt);
-        const { UnprocessedItems } = await this.#doc.send(
-          new BatchWriteCommand({ RequestItems: { [this.#table]: pending } }),
-        );
-        // Throttled requests come back here rather than as an error (DynamoDB BatchWriteItem docs).
-        pending = (UnprocessedItems?.[this.#table] ?? []) as BatchRequest[];
-      }
-    }
+    await batchWrite(this.#doc, this.#table, requests, 'outbox', this.#sleep);
   }
 }
-
-type BatchRequest =
-  | { PutRequest: { Item: Record<string, unknown> } }
-  | { DeleteRequest: { Key: Record<string, unknown> } };
 
 function outboxKey(account: string, key: string): { pk: string; sk: string } {
   return { pk: `outbox#${account}`, sk: key };
@@ -121,8 +95,4 @@ function itemId(account: string, key: string): string {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

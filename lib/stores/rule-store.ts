@@ -6,8 +6,8 @@
  * hand back the raw items, because a person may have broken one in the console and the reader
  * (the consumer, `rules test`) must skip it and keep the rest.
  */
+
 import {
-  BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -18,6 +18,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ALL_ACCOUNTS, checkRule, type Rule, type RuleInput, type RuleProblem } from '../rules/model.ts';
+import { type BatchRequest, batchWrite } from './batch-write.ts';
 
 export interface RuleKey {
   readonly account: string;
@@ -110,10 +111,6 @@ export function formatRuleProblem(problem: RuleProblem): string {
  * numbers and `*`), and no rule query reads its partition.
  */
 export const RULES_VERSION_KEY: RuleKey = { account: '#meta', id: 'version' };
-
-/** BatchWriteItem takes at most 25 requests. */
-const BATCH_WRITE_MAX = 25;
-const BATCH_WRITE_ATTEMPTS = 8;
 
 export interface DynamoRuleStoreOptions {
   readonly doc: DynamoDBDocumentClient;
@@ -298,28 +295,9 @@ export class DynamoRuleStore implements RuleStore {
   }
 
   async #batchWrite(requests: readonly BatchRequest[]): Promise<void> {
-    for (let start = 0; start < requests.length; start += BATCH_WRITE_MAX) {
-      let pending: BatchRequest[] = requests.slice(start, start + BATCH_WRITE_MAX);
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > BATCH_WRITE_ATTEMPTS) {
-          throw new Error(
-            `${pending.length} rule writes still unprocessed after ${BATCH_WRITE_ATTEMPTS} attempts`,
-          );
-        }
-        if (attempt > 1) await sleep(25 * 2 ** attempt);
-        const { UnprocessedItems } = await this.#doc.send(
-          new BatchWriteCommand({ RequestItems: { [this.#table]: pending } }),
-        );
-        // Throttled requests come back here rather than as an error (DynamoDB BatchWriteItem docs).
-        pending = (UnprocessedItems?.[this.#table] ?? []) as BatchRequest[];
-      }
-    }
+    await batchWrite(this.#doc, this.#table, requests, 'rule');
   }
 }
-
-type BatchRequest =
-  | { PutRequest: { Item: Record<string, unknown> } }
-  | { DeleteRequest: { Key: Record<string, unknown> } };
 
 /** The one gate before a write: the rule with its defaults, or `RuleValidationError` naming id and field. */
 export function validRule(input: unknown): Rule {
@@ -372,8 +350,4 @@ function isVersionItem(item: Record<string, unknown>): boolean {
 
 function isConditionFailure(err: unknown): boolean {
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -20,6 +20,27 @@ afterAll(async () => {
   await bot?.close();
 });
 
+/** A friend message from Alice, as the poller would publish it for the current login. */
+function fromAlice(key: string, msgId: number): InboundMessage {
+  const alice = online.contacts?.friends.find((f) => f.nick === 'Alice');
+  return {
+    key,
+    account: bot.runtime.account,
+    conversation: `${bot.runtime.account}-friend-${alice?.uin}`,
+    chatType: 'friend',
+    chatId: alice?.uin ?? 0,
+    chatName: 'Ali',
+    senderUin: alice?.uin ?? 0,
+    senderName: 'Ali',
+    senderNick: 'Alice',
+    text: 'ping',
+    msgId,
+    time: Math.floor(Date.now() / 1000),
+    linkedAt: online.contacts?.linkedAt ?? 0,
+    receivedAt: Date.now(),
+  };
+}
+
 const sentTo = (name: string, text: string) => (m: { to: { name: string }; text: string }) =>
   m.to.name === name && m.text === text;
 
@@ -35,24 +56,7 @@ describe('auto-replies', () => {
   });
 
   it('a redelivered inbound record does not send twice', async () => {
-    const record = online.contacts;
-    const alice = record?.friends.find((f) => f.nick === 'Alice');
-    const message: InboundMessage = {
-      key: `e2e-redelivery-${Date.now()}`,
-      account: bot.runtime.account,
-      conversation: `${bot.runtime.account}-friend-${alice?.uin}`,
-      chatType: 'friend',
-      chatId: alice?.uin ?? 0,
-      chatName: 'Ali',
-      senderUin: alice?.uin ?? 0,
-      senderName: 'Ali',
-      senderNick: 'Alice',
-      text: 'ping',
-      msgId: 424242,
-      time: Math.floor(Date.now() / 1000),
-      linkedAt: record?.linkedAt ?? 0,
-      receivedAt: Date.now(),
-    };
+    const message = fromAlice(`e2e-redelivery-${Date.now()}`, 424242);
     const before = bot.runtime.simulator.sent().length;
     // The same event twice, as a poller that published it twice would (distinct SQS dedup ids).
     for (const dedup of ['first', 'second']) {
@@ -80,23 +84,7 @@ describe('auto-replies', () => {
 describe('the consumer handler', () => {
   it('reports a poison record as a batch item failure and still answers the good one', async () => {
     const { handler } = await import('../../functions/consumer/handler.ts');
-    const alice = online.contacts?.friends.find((f) => f.nick === 'Alice');
-    const good = {
-      key: `e2e-poison-neighbour-${Date.now()}`,
-      account: bot.runtime.account,
-      conversation: `${bot.runtime.account}-friend-${alice?.uin}`,
-      chatType: 'friend',
-      chatId: alice?.uin ?? 0,
-      chatName: 'Ali',
-      senderUin: alice?.uin ?? 0,
-      senderName: 'Ali',
-      senderNick: 'Alice',
-      text: 'ping',
-      msgId: 515151,
-      time: Math.floor(Date.now() / 1000),
-      linkedAt: online.contacts?.linkedAt ?? 0,
-      receivedAt: Date.now(),
-    };
+    const good = fromAlice(`e2e-poison-neighbour-${Date.now()}`, 515151);
     const record = (messageId: string, body: string, group: string) => ({
       messageId,
       receiptHandle: `rh-${messageId}`,

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SmartQQClient } from '../../../lib/smartqq/index.ts';
 import type { Simulator } from '../../../local/simulator/index.ts';
+import { prng } from '../../support/prng.ts';
 import {
   control,
   counters,
@@ -18,17 +19,6 @@ const account = demoAccount;
 
 const TOTAL = 1_000;
 const HOLD_MS = 150;
-
-/** A small seeded PRNG (mulberry32) so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function injection(i: number, random: () => number): object {
   const text = `soak-${i}`;
