@@ -8,8 +8,9 @@
  * reported as a batch item failure and retried, and after a few receives it goes to the DLQ.
  */
 
+import { conversationKey, type IncomingMessage } from '../rules/message.ts';
 import type { CooldownGate, RecentReplies } from '../rules/reply-plan.ts';
-import { planReplies } from '../rules/reply-plan.ts';
+import { cooldownKeys, planReplies } from '../rules/reply-plan.ts';
 import type { RuleCache } from '../rules/rule-cache.ts';
 import { SmartQQClient } from '../smartqq/client.ts';
 import type { SmartQQHosts } from '../smartqq/endpoints.ts';
@@ -65,19 +66,20 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
     throw new RetryLaterError(`session of account ${message.account} is ${record?.state ?? 'missing'}`);
   }
   const ruleSet = await deps.rules.ruleSet(message.account, now());
+  const incoming: IncomingMessage = {
+    account: message.account,
+    chatType: message.chatType,
+    chatName: message.chatName,
+    senderName: message.senderName,
+    senderNick: message.senderNick,
+    senderUin: message.senderUin,
+    text: message.text,
+    botNick: record.contacts.selfNick,
+    botNames: botNamesIn(record, message),
+  };
   const plan = await planReplies(
     ruleSet,
-    {
-      account: message.account,
-      chatType: message.chatType,
-      chatName: message.chatName,
-      senderName: message.senderName,
-      senderNick: message.senderNick,
-      senderUin: message.senderUin,
-      text: message.text,
-      botNick: record.contacts.selfNick,
-      botNames: botNamesIn(record, message),
-    },
+    incoming,
     {
       cooldowns: deps.cooldowns,
       recentReplies: deps.recentReplies,
@@ -100,8 +102,19 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
   let replies = 0;
   try {
     for (const reply of plan.replies) {
-      if (await sendOnce(`reply|${message.key}|${reply.rule.id}`, client, target, reply.reply, message, deps))
-        replies++;
+      try {
+        if (
+          await sendOnce(`reply|${message.key}|${reply.rule.id}`, client, target, reply.reply, message, deps)
+        ) {
+          replies++;
+        }
+      } catch (err) {
+        // The retry must be able to answer: give back the cooldowns this reply took.
+        for (const { key } of cooldownKeys(reply, incoming, conversationKey(incoming))) {
+          await deps.cooldowns.release(key);
+        }
+        throw err;
+      }
     }
   } finally {
     client.close();

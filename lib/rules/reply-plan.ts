@@ -14,6 +14,8 @@ import { conversationKey, type IncomingMessage } from './message.ts';
 export interface CooldownGate {
   /** True when the key was free (or expired) and is now taken for `seconds`; false when cooling down. */
   tryAcquire(key: string, seconds: number, nowMs: number): Promise<boolean>;
+  /** Frees a key this consumer took, when its reply could not be sent and will be retried. */
+  release(key: string): Promise<void>;
 }
 
 export interface RecentReplies {

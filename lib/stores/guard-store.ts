@@ -5,7 +5,7 @@
  * late, so every read and condition compares `expiresAt` itself; TTL only clears the table.
  */
 import { createHash } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { CooldownGate, RecentReplies } from '../rules/reply-plan.ts';
 
 export interface GuardStoreOptions {
@@ -42,6 +42,12 @@ export class DynamoCooldownStore implements CooldownGate {
       if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;
       throw err;
     }
+  }
+
+  async release(key: string): Promise<void> {
+    await this.#doc.send(
+      new DeleteCommand({ TableName: this.#table, Key: { pk: `cooldown#${key}`, sk: 'cooldown' } }),
+    );
   }
 }
 

@@ -155,6 +155,16 @@ describe('replying', () => {
     expect((await sent(sim)).length).toBe(1);
   });
 
+  it('a reply with a cooldown that failed transiently still answers on the retry', async () => {
+    // The demo's hike rule cools down per chat; a session problem on the first try must not use it up.
+    await control(sim, 'POST', 'faults', { endpoint: 'send_qun_msg2', retcode: 100012 });
+    const message = inbound('group', 'weekend hike anyone?');
+    await expect(replyTo(message, deps)).rejects.toBeInstanceOf(RetryLaterError);
+    const again = await replyTo(message, deps);
+    expect(again).toMatchObject({ replies: 1 });
+    expect((await sent(sim)).map((m) => m.to.name)).toEqual(['Hiking Club']);
+  });
+
   it('an offline session makes the record retry later', async () => {
     const sessions = deps.sessions;
     const current = (await sessions.get(ACCOUNT)) as SessionRecord;

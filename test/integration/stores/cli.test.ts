@@ -391,7 +391,7 @@ describe('test', () => {
     ] as const;
     const cache = new RuleCache(store);
     const guards = {
-      cooldowns: { tryAcquire: async () => true },
+      cooldowns: { tryAcquire: async () => true, release: async () => undefined },
       recentReplies: { remember: async () => undefined, isRecent: async () => false },
       selfUins: new Set<number>(),
     };

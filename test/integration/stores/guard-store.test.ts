@@ -21,6 +21,14 @@ let keyCount = 0;
 const freshKey = () => `20001|group|Hiking Club|rule-${keyCount++}`;
 
 describe('cooldowns', () => {
+  it('release frees a key at once', async () => {
+    const key = freshKey();
+    expect(await cooldowns.tryAcquire(key, 600, T0)).toBe(true);
+    await cooldowns.release(key);
+    expect(await cooldowns.tryAcquire(key, 600, T0 + 1_000)).toBe(true);
+    expect(await cooldowns.tryAcquire(key, 600, T0 + 2_000)).toBe(false);
+  });
+
   it('takes a free key, refuses it while it cools down, and gives it again after', async () => {
     const key = freshKey();
     expect(await cooldowns.tryAcquire(key, 60, T0)).toBe(true);

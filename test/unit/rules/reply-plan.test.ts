@@ -17,6 +17,9 @@ class MemoryCooldowns implements CooldownGate {
     this.until.set(key, nowMs + seconds * 1000);
     return true;
   }
+  async release(key: string): Promise<void> {
+    this.until.delete(key);
+  }
 }
 
 class MemoryRecent implements RecentReplies {
