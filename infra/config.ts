@@ -30,8 +30,8 @@ const SMARTQQ_CONTEXT = {
 } as const satisfies Record<string, SmartQQVariable>;
 
 /**
- * At most the poller's timeout (15 minutes, infra/poller.ts): a slower schedule would leave minutes
- * with nobody polling, and SmartQQ ends a session that is not polled.
+ * At most the poller's timeout (15 minutes, infra/poller.ts): every invocation ends within it, so a
+ * slower schedule would leave minutes with nobody polling at all.
  */
 export const MAX_POLLER_RATE_MINUTES = 15;
 
@@ -50,12 +50,12 @@ const CONTEXT = z.object({
   smartqqSweb2Url: ENV.SMARTQQ_SWEB2_URL,
   smartqqD1web2Url: ENV.SMARTQQ_D1WEB2_URL,
 });
-type ContextKey = keyof z.input<typeof CONTEXT>;
 
 /** Reads and checks the context; throws BotConfigError naming each bad key and how to set it. */
 export function readBotConfig(context: (key: string) => unknown): BotConfig {
-  const keys = Object.keys(CONTEXT.shape) as ContextKey[];
-  const raw = Object.fromEntries(keys.map((k) => [k, context(k) === '' ? undefined : context(k)]));
+  const raw = Object.fromEntries(
+    Object.keys(CONTEXT.shape).map((k) => [k, context(k) === '' ? undefined : context(k)]),
+  );
   if (raw.account === undefined) {
     throw new BotConfigError(
       "context 'account' is missing: give the bot's QQ number, e.g. npx cdk deploy -c account=123456789",
@@ -67,7 +67,10 @@ export function readBotConfig(context: (key: string) => unknown): BotConfig {
     throw new BotConfigError(`bad CDK context: ${problems}`);
   }
   const smartqq: Partial<Record<SmartQQVariable, string>> = {};
-  for (const [key, variable] of Object.entries(SMARTQQ_CONTEXT) as [keyof typeof SMARTQQ_CONTEXT, SmartQQVariable][]) {
+  for (const [key, variable] of Object.entries(SMARTQQ_CONTEXT) as [
+    keyof typeof SMARTQQ_CONTEXT,
+    SmartQQVariable,
+  ][]) {
     const url = parsed.data[key];
     if (url !== undefined) smartqq[variable] = url;
   }

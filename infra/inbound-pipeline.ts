@@ -1,0 +1,64 @@
+/**
+ * The inbound pipeline: `functions/consumer/handler.ts` fed by the inbound FIFO queue. It reads
+ * Sessions (and takes msg_ids from its counter), reads the rules, and keeps its guards (cooldowns,
+ * recent replies, reply claims, pacing) in Guards.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { CONSUMER_TIMEOUT_SECONDS } from '../lib/state/queues.ts';
+import { BotFunction, type EnvName } from './bot-function.ts';
+import type { State } from './state.ts';
+
+/** The FIFO event source's maximum, and what CONSUMER_TIMEOUT_SECONDS is sized for. */
+export const CONSUMER_BATCH_SIZE = 10;
+
+/**
+ * Every reply waits for the account's one send pace (SEND_INTERVAL_MS), so more consumers than two
+ * would only queue on it and push records past their time into retries; two (the least Lambda
+ * allows) still let one conversation go on while another waits.
+ */
+export const CONSUMER_MAX_CONCURRENCY = 2;
+
+export interface InboundPipelineProps {
+  readonly state: State;
+  readonly environment: Readonly<Partial<Record<EnvName, string>>>;
+}
+
+export class InboundPipeline extends Construct {
+  readonly consumer: BotFunction;
+  readonly eventSource: lambda.EventSourceMapping;
+
+  constructor(scope: Construct, id: string, props: InboundPipelineProps) {
+    super(scope, id);
+    const { tables, queues } = props.state;
+    this.consumer = new BotFunction(this, 'Consumer', {
+      entry: 'functions/consumer/handler.ts',
+      description: 'QQ bot consumer: answers inbound chat events by the rules',
+      timeout: Duration.seconds(CONSUMER_TIMEOUT_SECONDS),
+      memorySize: 512,
+      environment: props.environment,
+    });
+    this.consumer.useTable('SESSIONS_TABLE', tables.sessions, ['DynamoSessionStore']);
+    this.consumer.useTable('RULES_TABLE', tables.rules, ['DynamoRuleStore']);
+    this.consumer.useTable('GUARDS_TABLE', tables.guards, [
+      'DynamoCooldownStore',
+      'DynamoRecentReplies',
+      'DynamoIdempotencyStore',
+      'DynamoSendPacing',
+    ]);
+    // What Lambda's poller needs (the AWSLambdaSQSQueueExecutionRole actions); the code never
+    // touches the queue itself, so it gets no URL.
+    this.consumer.useQueue(undefined, queues.inbound, [
+      'ReceiveMessage',
+      'DeleteMessage',
+      'GetQueueAttributes',
+    ]);
+    this.eventSource = this.consumer.function.addEventSourceMapping('InboundQueue', {
+      eventSourceArn: queues.inbound.queueArn,
+      batchSize: CONSUMER_BATCH_SIZE,
+      reportBatchItemFailures: true,
+      maxConcurrency: CONSUMER_MAX_CONCURRENCY,
+    });
+  }
+}

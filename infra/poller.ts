@@ -1,0 +1,74 @@
+/**
+ * The poller: `functions/poller/handler.ts` on an EventBridge schedule. It reads the Sessions table
+ * and writes the session, its lease and the outbox (Guards), and publishes chat events to the inbound
+ * queue.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import { ENV } from '../lib/config.ts';
+import { LINK_RESERVE_MS, PUBLISH_RESERVE_MS } from '../lib/pipeline/poller.ts';
+import { BotFunction, type EnvName } from './bot-function.ts';
+import type { State } from './state.ts';
+
+/**
+ * Lambda's maximum. The poller holds the account's lease for its whole invocation and polls while a
+ * whole cycle still fits; the ticks in between find the lease taken and exit at once. So the longer
+ * the invocation, the fewer gaps without a poll between one invocation and the next (one per
+ * quarter hour, at most a schedule period long). The cost is the same either way: some invocation
+ * is always waiting on a long poll.
+ */
+export const POLLER_TIMEOUT = Duration.minutes(15);
+
+/**
+ * The longest thing one invocation must fit: a whole poll (the longest hold the server may use, plus
+ * the margin for its answer), publishing what it brought, and a QR login's final link and save.
+ */
+export const POLLER_CYCLE_MS =
+  ENV.POLL_MAX_HOLD_MS.parse(undefined) +
+  ENV.POLL_MARGIN_MS.parse(undefined) +
+  PUBLISH_RESERVE_MS +
+  LINK_RESERVE_MS;
+
+export interface PollerProps {
+  readonly state: State;
+  readonly rateMinutes: number;
+  readonly environment: Readonly<Partial<Record<EnvName, string>>>;
+}
+
+export class Poller extends Construct {
+  readonly handler: BotFunction;
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: PollerProps) {
+    super(scope, id);
+    if (POLLER_TIMEOUT.toMilliseconds() < 2 * POLLER_CYCLE_MS) {
+      throw new Error(`the poller's timeout must fit at least two poll cycles of ${POLLER_CYCLE_MS} ms`);
+    }
+    const { tables, queues } = props.state;
+    this.handler = new BotFunction(this, 'Handler', {
+      entry: 'functions/poller/handler.ts',
+      description: 'QQ bot poller: logs in, long-polls SmartQQ, publishes chat events to the inbound queue',
+      timeout: POLLER_TIMEOUT,
+      // Mostly waiting on a long poll, and some invocation always runs: kept small to keep it cheap.
+      memorySize: 256,
+      environment: props.environment,
+    });
+    this.handler.useTable('SESSIONS_TABLE', tables.sessions, ['DynamoSessionStore']);
+    this.handler.useTable('GUARDS_TABLE', tables.guards, ['DynamoOutbox']);
+    this.handler.useQueue('INBOUND_QUEUE_URL', queues.inbound, ['SendMessage']);
+
+    const period = Duration.minutes(props.rateMinutes);
+    // No retries and no stale ticks: the next tick is the retry, and a tick older than a period
+    // would only find the lease taken. Reserved concurrency is not needed either: the lease already
+    // keeps a second poller out (DESIGN.md invariant 3), and reserving would take from the account's
+    // shared pool for nothing.
+    this.handler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: period });
+    this.schedule = new events.Rule(this, 'Schedule', {
+      description: `QQ bot poller, every ${props.rateMinutes} minute(s)`,
+      schedule: events.Schedule.rate(period),
+      targets: [new targets.LambdaFunction(this.handler.function, { retryAttempts: 0 })],
+    });
+  }
+}
