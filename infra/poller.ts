@@ -53,7 +53,8 @@ export class Poller extends Construct {
       timeout: POLLER_TIMEOUT,
       // Mostly waiting on a long poll, and some invocation always runs: kept small to keep it cheap.
       memorySize: 256,
-      environment: props.environment,
+      // The poller waits to take over from one that ends within a period (lib/pipeline/poller.ts).
+      environment: { ...props.environment, POLLER_RATE_MS: String(props.rateMinutes * 60_000) },
     });
     this.handler.useTable('SESSIONS_TABLE', tables.sessions, ['DynamoSessionStore']);
     this.handler.useTable('GUARDS_TABLE', tables.guards, ['DynamoOutbox']);

@@ -32,6 +32,11 @@ export const ENV = {
   /** The longest poll2 hold the server may use, and the margin for the answer to arrive. */
   POLL_MAX_HOLD_MS: ms(120_000),
   POLL_MARGIN_MS: ms(5_000),
+  /**
+   * How often the schedule starts the poller. A poller that finds the lease held by one ending
+   * within about a period waits to take over, so polling does not pause until the next tick.
+   */
+  POLLER_RATE_MS: ms(60_000),
   /** At most one message every this many ms per account (0 = off). */
   SEND_INTERVAL_MS: ms(3_000),
   /** The send API's bearer token: a Secrets Manager secret in AWS, a plain value locally. */

@@ -27,6 +27,7 @@ const env = readEnv([
   'SMARTQQ_D1WEB2_URL',
   'POLL_MAX_HOLD_MS',
   'POLL_MARGIN_MS',
+  'POLLER_RATE_MS',
 ]);
 const { doc, sqs } = createAwsClients(env);
 const { logger, metrics, log, counts } = createObservability('poller', env.ACCOUNT);
@@ -47,6 +48,7 @@ export const handler = middy(async (_event: ScheduledEvent, context: Context) =>
     pollLimits,
     remainingMs: () => context.getRemainingTimeInMillis(),
     owner: context.awsRequestId,
+    scheduleRateMs: env.POLLER_RATE_MS,
     log,
     metrics: counts,
   });

@@ -8,7 +8,7 @@
 
 import { SmartQQClient } from '../smartqq/client.ts';
 import type { SmartQQHosts } from '../smartqq/endpoints.ts';
-import type { PollEvent, PollLimits, PollOutcome } from '../smartqq/poll.ts';
+import { type PollEvent, type PollLimits, type PollOutcome, pollNeedsMs } from '../smartqq/poll.ts';
 import { Session } from '../smartqq/session.ts';
 import { loadContactsCache } from './contacts-cache.ts';
 import { isChatEvent, needsFreshContacts, toInboundMessage } from './inbound-message.ts';
@@ -44,7 +44,16 @@ export interface PollerDeps {
   readonly publishReserveMs?: number;
   /** Time kept back from a QR wait for linking and saving (default LINK_RESERVE_MS). */
   readonly linkReserveMs?: number;
+  /**
+   * How often the schedule starts a poller. With it, an invocation that finds the lease held by
+   * one that ends soon waits and takes over, instead of leaving the account unpolled until the
+   * next tick. Without it, an invocation that finds the lease held exits at once.
+   */
+  readonly scheduleRateMs?: number;
 }
+
+/** How often a waiting invocation tries the lease again. */
+const TAKE_OVER_EVERY_MS = 1_000;
 
 /** Kept back from every budget: publishing a response's events and saving state after a poll. */
 export const PUBLISH_RESERVE_MS = 10_000;
@@ -65,7 +74,7 @@ export async function runPoller(deps: PollerDeps): Promise<PollerReport> {
   const { account, sessions } = deps;
   await sessions.ensure(account, now());
   // Held until the invocation's own end: an expired lease means this invocation is gone.
-  if (!(await sessions.acquireLease(account, deps.owner, now() + deps.remainingMs(), now()))) {
+  if (!(await takeLease(deps))) {
     deps.log.info('another poller holds the lease: exiting');
     return { status: 'lease_busy' };
   }
@@ -255,6 +264,33 @@ class PollLoop {
   private async save(changes: Parameters<SessionStore['update']>[2]): Promise<void> {
     this.record = await this.deps.sessions.update(this.deps.account, this.record.version, changes);
   }
+}
+
+/**
+ * One poller per account (invariant 3). When the holder's lease ends before the next tick would
+ * find the account free — it stops polling a whole hold before its own deadline — wait for it and
+ * take over, so polling goes on without a gap. Only the invocations started near the holder's end
+ * wait; the others, and any that see a new holder appear, exit at once.
+ */
+async function takeLease(deps: PollerDeps): Promise<boolean> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const tryIt = () => deps.sessions.acquireLease(deps.account, deps.owner, now() + deps.remainingMs(), now());
+  if (await tryIt()) return true;
+  if (deps.scheduleRateMs === undefined) return false;
+  const enough = pollNeedsMs(deps.pollLimits) + (deps.publishReserveMs ?? PUBLISH_RESERVE_MS);
+  // The holder stops about `enough` before its lease ends; a tick arrives at most a period later.
+  const waitWithin = deps.scheduleRateMs + enough;
+  while (deps.remainingMs() - TAKE_OVER_EVERY_MS > enough) {
+    const heldUntil = await deps.sessions.leaseUntil(deps.account);
+    if (heldUntil !== undefined && heldUntil - now() > waitWithin) return false;
+    await sleep(TAKE_OVER_EVERY_MS);
+    if (await tryIt()) {
+      deps.log.info('took over the lease from the previous poller');
+      return true;
+    }
+  }
+  return false;
 }
 
 async function flushOutbox(deps: PollerDeps): Promise<number> {

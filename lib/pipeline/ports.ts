@@ -73,6 +73,8 @@ export interface SessionStore {
   acquireLease(account: string, owner: string, untilMs: number, nowMs: number): Promise<boolean>;
   /** Gives the lease back if `owner` still holds it. */
   releaseLease(account: string, owner: string): Promise<void>;
+  /** Until when the current lease runs (ms), or undefined when nobody holds one. */
+  leaseUntil(account: string): Promise<number | undefined>;
   /** The next msg_id for a send: an atomic counter, strictly increasing across all senders. */
   nextMsgId(account: string): Promise<number>;
 }

@@ -143,6 +143,18 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
+  async leaseUntil(account: string): Promise<number | undefined> {
+    const { Item } = await this.#doc.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { account },
+        ProjectionExpression: 'leaseUntil',
+        ConsistentRead: true,
+      }),
+    );
+    return typeof Item?.leaseUntil === 'number' ? Item.leaseUntil : undefined;
+  }
+
   async releaseLease(account: string, owner: string): Promise<void> {
     try {
       await this.#doc.send(

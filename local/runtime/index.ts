@@ -182,6 +182,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       SMARTQQ_BASE_URL: simulator.url,
       POLL_MAX_HOLD_MS: String(holdMs),
       POLL_MARGIN_MS: String(marginMs),
+      POLLER_RATE_MS: String(rateMs),
       API_TOKEN: apiToken,
       SEND_INTERVAL_MS: String(options.sendIntervalMs ?? DEFAULTS.sendIntervalMs),
     });

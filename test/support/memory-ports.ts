@@ -54,6 +54,10 @@ export class MemorySessionStore implements SessionStore {
     return true;
   }
 
+  async leaseUntil(account: string): Promise<number | undefined> {
+    return this.leases.get(account)?.untilMs;
+  }
+
   async releaseLease(account: string, owner: string): Promise<void> {
     if (this.leases.get(account)?.owner === owner) this.leases.delete(account);
   }

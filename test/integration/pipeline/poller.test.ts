@@ -153,6 +153,39 @@ describe('the poller', () => {
     expect([a.status, b.status].sort()).toEqual(['done', 'lease_busy']);
   });
 
+  it('a poller started near the holder’s end waits and takes over; one started early exits at once', async () => {
+    await loginThroughPoller();
+    // A holder whose lease ends in 1.5 s (it is about to stop) …
+    expect(await world.sessions.acquireLease(ACCOUNT, 'holder', Date.now() + 1_500, Date.now())).toBe(true);
+    setTimeout(() => void world.sessions.releaseLease(ACCOUNT, 'holder'), 700);
+    const deadline = Date.now() + 3_000;
+    const waiter = await runPoller(
+      world.deps({
+        scheduleRateMs: 1_000,
+        remainingMs: () => deadline - Date.now(),
+        sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 100))),
+      }),
+    );
+    expect(waiter).toMatchObject({ status: 'done', state: 'online' });
+    if (waiter.status === 'done') expect(waiter.polls).toBeGreaterThan(0);
+    // … and one whose lease runs far beyond the next tick: no waiting.
+    expect(await world.sessions.acquireLease(ACCOUNT, 'long-holder', Date.now() + 600_000, Date.now())).toBe(
+      true,
+    );
+    let waits = 0;
+    const busy = await runPoller(
+      world.deps({
+        scheduleRateMs: 1_000,
+        sleep: async () => {
+          waits++;
+        },
+      }),
+    );
+    expect(busy).toEqual({ status: 'lease_busy' });
+    expect(waits).toBe(0);
+    await world.sessions.releaseLease(ACCOUNT, 'long-holder');
+  });
+
   it('absorbs a 116 mid-run: the new ptwebqq is saved, and a later relink uses it', async () => {
     await loginThroughPoller();
     const p = 'b'.repeat(64);
