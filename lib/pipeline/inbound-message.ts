@@ -53,26 +53,29 @@ function chatOf(event: ChatEvent, contacts: ContactsCache) {
     };
   }
   if (event.kind === 'group_message') {
-    const group = contacts.groups.find((g) => g.gid === event.gid);
-    const sender = contacts.members[groupKey(event.gid)]?.[String(event.senderUin)];
-    return {
-      chatType: 'group' as const,
-      chatId: event.gid,
-      chatName: group?.name ?? String(event.gid),
-      senderUin: event.senderUin,
-      senderName: sender ?? String(event.senderUin),
-      senderNick: sender ?? String(event.senderUin),
-    };
+    const name = contacts.groups.find((g) => g.gid === event.gid)?.name;
+    return roomChat('group', event.gid, name, contacts.members[groupKey(event.gid)], event.senderUin);
   }
-  const discussion = contacts.discussions.find((d) => d.did === event.did);
-  const sender = contacts.members[discussionKey(event.did)]?.[String(event.senderUin)];
+  const name = contacts.discussions.find((d) => d.did === event.did)?.name;
+  return roomChat('discussion', event.did, name, contacts.members[discussionKey(event.did)], event.senderUin);
+}
+
+/** A group or discussion chat: its name, and the sender's card or nick from its member list. */
+function roomChat(
+  chatType: 'group' | 'discussion',
+  chatId: number,
+  name: string | undefined,
+  members: Readonly<Record<string, string>> | undefined,
+  senderUin: number,
+) {
+  const sender = members?.[String(senderUin)] ?? String(senderUin);
   return {
-    chatType: 'discussion' as const,
-    chatId: event.did,
-    chatName: discussion?.name ?? String(event.did),
-    senderUin: event.senderUin,
-    senderName: sender ?? String(event.senderUin),
-    senderNick: sender ?? String(event.senderUin),
+    chatType,
+    chatId,
+    chatName: name ?? String(chatId),
+    senderUin,
+    senderName: sender,
+    senderNick: sender,
   };
 }
 

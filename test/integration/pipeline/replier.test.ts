@@ -76,6 +76,12 @@ beforeEach(async () => {
   await control(sim, 'DELETE', 'faults');
 });
 
+/** A member who is not the bot (member uins are random: the bot's may sort first). */
+function someoneElse(members: Readonly<Record<string, string>> | undefined): number {
+  const self = new Set(record.contacts?.selfUins ?? []);
+  return Number(Object.keys(members ?? {}).find((uin) => !self.has(Number(uin))));
+}
+
 let msgId = 100;
 function inbound(kind: 'friend' | 'group' | 'discussion', text: string, senderUin?: number): InboundMessage {
   const contacts = record.contacts;
@@ -92,7 +98,7 @@ function inbound(kind: 'friend' | 'group' | 'discussion', text: string, senderUi
   }
   if (kind === 'group') {
     const group = contacts.groups.find((g) => g.name === 'Hiking Club');
-    const sender = senderUin ?? Number(Object.keys(contacts.members[`g${group?.gid}`] ?? {})[0]);
+    const sender = senderUin ?? someoneElse(contacts.members[`g${group?.gid}`]);
     return toInboundMessage(
       { kind: 'group_message', gid: group?.gid ?? 0, senderUin: sender, ...base },
       ACCOUNT,
@@ -101,7 +107,7 @@ function inbound(kind: 'friend' | 'group' | 'discussion', text: string, senderUi
     );
   }
   const discussion = contacts.discussions[0];
-  const sender = Number(Object.keys(contacts.members[`d${discussion?.did}`] ?? {})[0]);
+  const sender = someoneElse(contacts.members[`d${discussion?.did}`]);
   return toInboundMessage(
     { kind: 'discussion_message', did: discussion?.did ?? 0, senderUin: sender, ...base },
     ACCOUNT,
