@@ -4,44 +4,20 @@
  * file makes its own uniquely named tables, so files never see each other's items.
  */
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoClients, type DynamoClients } from '../../lib/state/dynamo.ts';
 import { createTables, localTableNames, type TableNames } from '../../lib/state/tables.ts';
+import { startDynamoEmulator } from '../../local/runtime/emulators.ts';
 
 export interface TestDynamo {
   readonly endpoint: string;
   close(): Promise<void>;
 }
 
-interface DynaliteOptions {
-  createTableMs?: number;
-  deleteTableMs?: number;
-  updateTableMs?: number;
-}
-
-// dynalite is CommonJS without type declarations.
-const dynalite = createRequire(import.meta.url)('dynalite') as (options: DynaliteOptions) => Server;
-
 export async function startTestDynamo(): Promise<TestDynamo> {
   const external = process.env.DYNAMODB_ENDPOINT;
   if (external) return { endpoint: external, close: async () => {} };
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
-  };
+  return startDynamoEmulator();
 }
 
 export interface TestTables extends DynamoClients {

@@ -2,16 +2,13 @@
  * An SQS for queue tests: fauxqs in this process on a loopback port chosen at run time, and a real
  * AWS SDK v3 client for it.
  *
- * fauxqs is built with `buildApp` and listened on 127.0.0.1 ourselves: `startFauxqs` listens on
- * 0.0.0.0. Its queue URLs name `sqs.<region>.localhost:<port>`, which need not resolve; the client is
- * given `endpoint`, so the SDK sends every call there whatever host a queue URL names (without it,
- * the SDK would send each call to the queue URL's host). fauxqs finds a queue by its exact URL, so
- * use the URLs as CreateQueue returned them.
+ * The same fauxqs the local runtime starts (`local/runtime/emulators.ts`, which says why the client
+ * needs `endpoint` and why queue URLs are used exactly as CreateQueue returned them).
  */
 import { randomBytes } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { buildApp } from 'fauxqs';
 import { createQueues, localQueueNames, type QueueNames, type QueueUrls } from '../../lib/state/queues.ts';
+import { startSqsEmulator } from '../../local/runtime/emulators.ts';
 
 export interface TestSqs {
   /** `http://127.0.0.1:<port>`. */
@@ -25,8 +22,8 @@ export interface TestSqs {
 }
 
 export async function startTestSqs(): Promise<TestSqs> {
-  const app = buildApp({ logger: false });
-  const endpoint = await app.listen({ port: 0, host: '127.0.0.1' });
+  const emulator = await startSqsEmulator();
+  const { endpoint } = emulator;
   const clients: SQSClient[] = [];
   const newClient = () => {
     const client = new SQSClient({
@@ -50,7 +47,7 @@ export async function startTestSqs(): Promise<TestSqs> {
     },
     async close() {
       for (const c of clients) c.destroy();
-      await app.close();
+      await emulator.close();
     },
   };
 }

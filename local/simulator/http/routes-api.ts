@@ -97,30 +97,31 @@ export const API_ROUTES: readonly Route[] = [
   {
     path: '/api/get_friend_info2',
     host: 'api',
-    handle: (ex, { core }) => {
-      const login = apiLogin(ex, core, ex.query('vfwebqq') ?? null);
-      if (!login) return;
-      const uin = Number(ex.query('tuin'));
-      const person = personOfUin(core, login, uin);
-      if (!person) return retcode(ex, 'api', 100001);
-      ok(ex, profileResult(person, uin));
-    },
+    handle: (ex, { core }) => withPerson(ex, core, (person, uin) => ok(ex, profileResult(person, uin))),
   },
   {
     path: '/api/get_single_long_nick2',
     host: 'api',
-    handle: (ex, { core }) => {
-      const login = apiLogin(ex, core, ex.query('vfwebqq') ?? null);
-      if (!login) return;
-      const uin = Number(ex.query('tuin'));
-      const person = personOfUin(core, login, uin);
-      if (!person) return retcode(ex, 'api', 100001);
-      ok(ex, [{ uin, lnick: escapeHtml(person.lnick) }]);
-    },
+    handle: (ex, { core }) =>
+      withPerson(ex, core, (person, uin) => ok(ex, [{ uin, lnick: escapeHtml(person.lnick) }])),
   },
 ];
 
 function personOfUin(core: SimulatorCore, login: AccountLogin, uin: number) {
   const qq = login.ids.personByUin(uin);
   return qq === undefined ? undefined : core.world.person(qq);
+}
+
+/** The calls about one person (`tuin`): 100001 when the uin is nobody this login knows. */
+function withPerson(
+  ex: Exchange,
+  core: SimulatorCore,
+  answer: (person: NonNullable<ReturnType<typeof personOfUin>>, uin: number) => void,
+): void {
+  const login = apiLogin(ex, core, ex.query('vfwebqq') ?? null);
+  if (!login) return;
+  const uin = Number(ex.query('tuin'));
+  const person = personOfUin(core, login, uin);
+  if (!person) return retcode(ex, 'api', 100001);
+  answer(person, uin);
 }

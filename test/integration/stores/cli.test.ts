@@ -58,6 +58,10 @@ async function cli(argv: string[], extra: Partial<CliIo> = {}): Promise<Run> {
 /** The verb's arguments, then the location of this test's table. */
 const rules = (...argv: string[]) => cli([...argv, '--endpoint', dynamo.endpoint, '--table', table]);
 
+/** The `test` verb: which rule answers this message, and what it says. */
+const tryMessage = (text: string, chatType: string, chat: string, sender: string) =>
+  rules('test', '--text', text, '--chat-type', chatType, '--chat', chat, '--sender', sender);
+
 function writeJson(name: string, value: unknown): string {
   const file = path.join(dir, name);
   writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
@@ -366,17 +370,7 @@ describe('test', () => {
     expect(run).toMatchObject({ code: 0, err: '' });
     expect(run.out).toContain('rule "ping" (account 20001, priority 100) answers:\npong\n');
 
-    const weather = await rules(
-      'test',
-      '--text',
-      '天气 北京',
-      '--chat-type',
-      'group',
-      '--chat',
-      'Hiking Club',
-      '--sender',
-      'Alice',
-    );
+    const weather = await tryMessage('天气 北京', 'group', 'Hiking Club', 'Alice');
     expect(weather.out).toContain('rule "weather"');
     expect(weather.out).toContain('北京的天气：晴 /微笑');
   });
@@ -435,56 +429,16 @@ describe('test', () => {
   });
 
   it('fills the template with the sender and honours chats and @-mentions', async () => {
-    const hike = await rules(
-      'test',
-      '--text',
-      'who wants to hike?',
-      '--chat-type',
-      'group',
-      '--chat',
-      'Hiking Club',
-      '--sender',
-      'Trail Boss',
-    );
+    const hike = await tryMessage('who wants to hike?', 'group', 'Hiking Club', 'Trail Boss');
     expect(hike.out).toContain('rule "hiking-weekend"');
     expect(hike.out).toContain('Trail Boss, the trail is waiting');
 
-    const elsewhere = await rules(
-      'test',
-      '--text',
-      'who wants to hike?',
-      '--chat-type',
-      'group',
-      '--chat',
-      'Tea & Code',
-      '--sender',
-      'Dana Lee',
-    );
+    const elsewhere = await tryMessage('who wants to hike?', 'group', 'Tea & Code', 'Dana Lee');
     expect(elsewhere.out).toContain('no rule answers');
 
-    const unaddressed = await rules(
-      'test',
-      '--text',
-      'hello',
-      '--chat-type',
-      'group',
-      '--chat',
-      'Tea & Code',
-      '--sender',
-      'Dana Lee',
-    );
+    const unaddressed = await tryMessage('hello', 'group', 'Tea & Code', 'Dana Lee');
     expect(unaddressed.out).toContain('no rule answers');
-    const addressed = await rules(
-      'test',
-      '--text',
-      '@DemoBot hello',
-      '--chat-type',
-      'group',
-      '--chat',
-      'Tea & Code',
-      '--sender',
-      'Dana Lee',
-    );
+    const addressed = await tryMessage('@DemoBot hello', 'group', 'Tea & Code', 'Dana Lee');
     expect(addressed.out).toContain('rule "mention-hello"');
     expect(addressed.out).toContain('Dana Lee, you called?');
   });
