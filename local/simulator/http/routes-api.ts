@@ -122,6 +122,6 @@ function withPerson(
   if (!login) return;
   const uin = Number(ex.query('tuin'));
   const person = personOfUin(core, login, uin);
-  if (!person) return retcode(ex, 'api', 100001);
-  answer(person, uin);
+  if (person) answer(person, uin);
+  else retcode(ex, 'api', 100001);
 }
