@@ -1,24 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/**
- * The captured SmartQQ answers in shared/, beside the repository (CI lays out the same);
- * SMARTQQ_FIXTURES points elsewhere.
- */
-export const FIXTURES_DIR =
-  process.env.SMARTQQ_FIXTURES ?? path.resolve(import.meta.dirname, '../../../shared/fixtures/smartqq');
-
-function fixturePath(name: string): string {
-  if (!existsSync(FIXTURES_DIR)) {
-    throw new Error(
-      `SmartQQ fixtures not found at ${FIXTURES_DIR}: put shared/ beside the repository or set SMARTQQ_FIXTURES`,
-    );
-  }
-  return path.join(FIXTURES_DIR, name);
-}
+/** The captured SmartQQ answers (see test/fixtures/smartqq/README.md for where they come from). */
+export const FIXTURES_DIR = path.resolve(import.meta.dirname, '../fixtures/smartqq');
 
 export function fixtureText(name: string): string {
-  return readFileSync(fixturePath(name), 'utf8');
+  return readFileSync(path.join(FIXTURES_DIR, name), 'utf8');
 }
 
 export function fixtureJson(name: string): Record<string, unknown> {
