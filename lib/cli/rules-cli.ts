@@ -11,6 +11,7 @@ import {
   ALL_ACCOUNTS,
   CHAT_TYPES,
   type ChatType,
+  checkRule,
   type IncomingMessage,
   RuleCache,
   type RuleProblem,
@@ -27,9 +28,12 @@ import {
   RuleValidationError,
   validRule,
 } from '../stores/rule-store.ts';
+import { unknownAccountWarnings } from './account-check.ts';
+import { failureText } from './failure-text.ts';
+import { type FlagWords, flagProblems } from './flag-problems.ts';
 import { fieldValue, parseAssignment, type RuleField, ruleField } from './rule-fields.ts';
 import { formatRuleTable } from './rule-table.ts';
-import { type CloudFormationFactory, resolveRulesTable, type TableLocation } from './table-location.ts';
+import { type CloudFormationFactory, type Env, resolveTables, type TableLocation } from './table-location.ts';
 import { UsageError } from './usage-error.ts';
 
 // The SDK warns on stderr about Node versions it will stop supporting; not this tool's concern.
@@ -39,8 +43,11 @@ export const USAGE = `Usage: npm run rules -- <verb> [arguments] <where>
 
 Where the Rules table is (one of):
   --table NAME [--endpoint URL] [--region R]   a table by name (--endpoint for an emulator)
-  --local                                      the one \`npm start\` runs (reads .local-data/runtime.json)
+      [--sessions-table NAME]                  and the Sessions table (default: $SESSIONS_TABLE)
+  --local [--data-dir DIR]                     the one \`npm start\` runs (reads .local-data/runtime.json,
+                                               or DIR/runtime.json for \`npm start -- --data-dir DIR\`)
   --stack NAME [--region R]                    a deployed stack's (its RulesTableName output)
+The Sessions table, when known, is only read: to warn about an account with no session and no rules.
 
 Verbs:
   list [--account A]                 the rules (of account A and the "*" rules), as a table
@@ -78,6 +85,8 @@ export interface CliIo {
   /** The repository: \`--local\` reads \`.local-data/runtime.json\` here. */
   readonly projectDir: string;
   readonly cloudFormation?: CloudFormationFactory;
+  /** Where \`SESSIONS_TABLE\` is read from (default: the process's environment). */
+  readonly env?: Env;
 }
 
 const processIo: CliIo = {
@@ -117,7 +126,9 @@ const LOCATION_OPTIONS = {
   table: { type: 'string' },
   region: { type: 'string' },
   local: { type: 'boolean' },
+  'data-dir': { type: 'string' },
   stack: { type: 'string' },
+  'sessions-table': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -125,7 +136,8 @@ const VERBS: Record<string, Verb> = {
   async list(args, io) {
     const { values } = parse(args, { account: { type: 'string' } }, []);
     if (values.help) return help(io);
-    return withStore(values, io, async (store) => {
+    return withStore(values, io, async (store, warnIfUnknown) => {
+      if (values.account !== undefined) await warnIfUnknown([values.account]);
       io.out(formatRuleTable(await store.list(values.account)));
       return 0;
     });
@@ -135,7 +147,8 @@ const VERBS: Record<string, Verb> = {
     const { values } = parse(args, ADD_OPTIONS, []);
     if (values.help) return help(io);
     const rule = validRule(ruleFromAddFlags(values, io.cwd));
-    return withStore(values, io, async (store) => {
+    return withStore(values, io, async (store, warnIfUnknown) => {
+      await warnIfUnknown([rule.account]);
       await store.put(rule, { onlyIfNew: true });
       io.out(`added rule "${rule.id}" for account ${rule.account}\n`);
       return 0;
@@ -158,13 +171,18 @@ const VERBS: Record<string, Verb> = {
         throw new UsageError(`edit: ${field} names the rule and cannot be edited (export, change, import)`);
       }
     }
-    return withStore(values, io, async (store) => {
+    return withStore(values, io, async (store, warnIfUnknown) => {
+      await warnIfUnknown([account]);
       const item = await store.get(account, id);
       if (!item) throw new RuleNotFoundError({ account, id });
       const merged: Record<string, unknown> = { ...(item as Record<string, unknown>) };
       delete merged.updatedAt;
       for (const { field, value } of sets) merged[field] = value;
       for (const field of unsets) delete merged[field];
+      const sources = new Map<RuleField, string>();
+      for (const { field } of sets) sources.set(field, `--set ${field}`);
+      for (const field of unsets) sources.set(field, `--unset ${field}`);
+      throwFlagProblems(flagProblems(merged, editWords(sources)));
       await store.put(validRule(merged));
       io.out(
         `updated rule "${id}" for account ${account}: ${[...sets.map((s) => s.field), ...unsets].join(', ')}\n`,
@@ -179,7 +197,8 @@ const VERBS: Record<string, Verb> = {
   async delete(args, io) {
     const { values, account, id } = parse(args, {}, ['account', 'id']);
     if (values.help) return help(io);
-    return withStore(values, io, async (store) => {
+    return withStore(values, io, async (store, warnIfUnknown) => {
+      await warnIfUnknown([account]);
       await store.delete(account, id);
       io.out(`deleted rule "${id}" for account ${account}\n`);
       return 0;
@@ -191,7 +210,11 @@ const VERBS: Record<string, Verb> = {
     if (values.help) return help(io);
     const items = readJson(io.cwd, file);
     if (!Array.isArray(items)) throw new UsageError(`${file}: expected a JSON array of rules`);
-    return withStore(values, io, async (store) => {
+    return withStore(values, io, async (store, warnIfUnknown) => {
+      // Only for a file that will be imported: an invalid one gets its problems, not warnings.
+      if (items.every((item) => checkRule(item).ok)) {
+        await warnIfUnknown(items.map((item) => (item as { account: string }).account));
+      }
       const result = await store.importRules(items, { replace: values.replace ?? false });
       io.out(`imported ${result.written} rule${result.written === 1 ? '' : 's'} from ${file}\n`);
       for (const key of result.deleted) io.out(`deleted rule "${key.id}" for account ${key.account}\n`);
@@ -202,7 +225,8 @@ const VERBS: Record<string, Verb> = {
   async export(args, io) {
     const { values } = parse(args, { account: { type: 'string' }, out: { type: 'string' } }, []);
     if (values.help) return help(io);
-    return withStore(values, io, async (store) => {
+    return withStore(values, io, async (store, warnIfUnknown) => {
+      if (values.account !== undefined) await warnIfUnknown([values.account]);
       const items = await store.list(values.account);
       const { json, problems } = exportRules(items);
       for (const problem of problems)
@@ -220,7 +244,8 @@ const VERBS: Record<string, Verb> = {
     const { values } = parse(args, TEST_OPTIONS, []);
     if (values.help) return help(io);
     const base = testMessage(values);
-    return withStore(values, io, async (store) => {
+    return withStore(values, io, async (store, warnIfUnknown) => {
+      if (values.account !== undefined) await warnIfUnknown([values.account]);
       const account = values.account ?? (await onlyAccount(store));
       // Exactly what the consumer does: the account's and the "*" rules, through the rule cache.
       const problems: RuleProblem[] = [];
@@ -293,17 +318,74 @@ function ruleFromAddFlags(values: ParsedValues<typeof ADD_OPTIONS>, cwd: string)
     return readJson(cwd, values.file);
   }
   const rule: Record<string, unknown> = {};
+  const sources = new Map<RuleField, string>();
+  const set = (field: RuleField, value: unknown, source: string) => {
+    rule[field] = value;
+    sources.set(field, source);
+  };
   for (const [flag, field] of Object.entries(ADD_FLAG_FIELDS)) {
     const text = values[flag as keyof typeof ADD_FLAG_FIELDS];
-    if (text !== undefined) rule[field] = fieldValue(field, text, `--${flag}`);
+    if (text !== undefined) set(field, fieldValue(field, text, `--${flag}`), `--${flag}`);
   }
-  if (values.reply) rule.replies = values.reply;
-  if (values['mention-only']) rule.mentionOnly = true;
-  if (values['case-sensitive']) rule.caseSensitive = true;
-  if (values['no-stop']) rule.stop = false;
-  if (values.disabled) rule.enabled = false;
-  for (const { field, value } of (values.set ?? []).map(parseAssignment)) rule[field] = value;
+  if (values.reply) set('replies', values.reply, '--reply');
+  for (const [flag, [field, value]] of Object.entries(ADD_SWITCHES)) {
+    if (values[flag as keyof typeof ADD_SWITCHES]) set(field, value, `--${flag}`);
+  }
+  for (const { field, value } of (values.set ?? []).map(parseAssignment)) set(field, value, `--set ${field}`);
+  throwFlagProblems(flagProblems(rule, addWords(sources)));
   return rule;
+}
+
+/** `add`'s switches, and the field value each sets. */
+const ADD_SWITCHES = {
+  'mention-only': ['mentionOnly', true],
+  'case-sensitive': ['caseSensitive', true],
+  'no-stop': ['stop', false],
+  disabled: ['enabled', false],
+} as const satisfies Partial<Record<keyof typeof ADD_OPTIONS, readonly [RuleField, boolean]>>;
+
+/** How `add` gives a field it lacks: the flag and its argument. */
+const ADD_GIVE: Partial<Record<RuleField, string>> = {
+  id: '--id ID',
+  account: '--account A',
+  match: '--match KIND',
+  pattern: '--pattern P',
+  keywords: '--keywords a,b',
+  replies: '--reply TEXT',
+  chatTypes: '--chat-types friend,group',
+};
+
+/** A rule from `add`'s flags, in their words: `missing --reply TEXT`, `--priority 5000000: ...`. */
+function addWords(sources: ReadonlyMap<RuleField, string>): FlagWords {
+  return {
+    source: (field) => sources.get(field),
+    give: (field) => ADD_GIVE[field] ?? `--set ${field}=VALUE`,
+    matchKind: (kind) => (sources.get('match') === '--match' ? `--match ${kind}` : `match ${kind}`),
+    missingHint: (field) => (field === 'replies' ? 'give --reply more than once for several' : undefined),
+  };
+}
+
+/** A rule changed by `edit`'s `--set` and `--unset`: the rest is the stored rule. */
+function editWords(sources: ReadonlyMap<RuleField, string>): FlagWords {
+  const examples: Partial<Record<RuleField, string>> = {
+    keywords: 'a,b',
+    replies: 'TEXT',
+    chatTypes: 'friend,group',
+    pattern: 'P',
+  };
+  return {
+    source: (field) => sources.get(field),
+    give: (field) => `--set ${field}=${examples[field] ?? 'VALUE'}`,
+    matchKind: (kind) => `match ${kind}`,
+  };
+}
+
+/** A flag mistake: every problem at once, in the flags' words; nothing is written. */
+function throwFlagProblems(problems: readonly string[]): void {
+  if (problems.length === 1) throw new UsageError(problems[0]);
+  if (problems.length > 1) {
+    throw new UsageError(`${problems.length} problems, nothing written:\n  ${problems.join('\n  ')}`);
+  }
 }
 
 const TEST_OPTIONS = {
@@ -366,7 +448,8 @@ async function onlyAccount(store: RuleStore): Promise<string> {
 async function setEnabled(args: string[], io: CliIo, enabled: boolean): Promise<number> {
   const { values, account, id } = parse(args, {}, ['account', 'id']);
   if (values.help) return help(io);
-  return withStore(values, io, async (store) => {
+  return withStore(values, io, async (store, warnIfUnknown) => {
+    await warnIfUnknown([account]);
     await store.setEnabled(account, id, enabled);
     io.out(`${enabled ? 'enabled' : 'disabled'} rule "${id}" for account ${account}\n`);
     return 0;
@@ -416,15 +499,27 @@ type ParsedValues<O extends Options> = {
       : string;
 };
 
+/** Prints a warning for each account that has neither a session nor a rule (see account-check.ts). */
+type WarnIfUnknown = (accounts: readonly string[]) => Promise<void>;
+
 async function withStore(
   flags: ParsedValues<typeof LOCATION_OPTIONS>,
   io: CliIo,
-  use: (store: RuleStore) => Promise<number>,
+  use: (store: RuleStore, warnIfUnknown: WarnIfUnknown) => Promise<number>,
 ): Promise<number> {
-  const location = await resolveRulesTable(flags, io.projectDir, io.cloudFormation);
+  const {
+    rules: location,
+    sessionsTable,
+    localAccount,
+  } = await resolveTables(flags, io.projectDir, io.cloudFormation, io.env ?? process.env);
   const { client, doc } = createDynamoClients(location);
+  const store = new DynamoRuleStore({ doc, tableName: location.tableName });
+  const warnIfUnknown: WarnIfUnknown = async (accounts) => {
+    const options = { rules: store, doc, sessionsTable, local: flags.local === true, localAccount };
+    for (const line of await unknownAccountWarnings(accounts, options)) io.err(`${line}\n`);
+  };
   try {
-    return await use(new DynamoRuleStore({ doc, tableName: location.tableName }));
+    return await use(store, warnIfUnknown);
   } catch (err) {
     throw isBadInput(err) ? err : new Error(`${describeLocation(location)}: ${failureText(err)}`);
   } finally {
@@ -434,14 +529,6 @@ async function withStore(
 
 function describeLocation(location: TableLocation): string {
   return `table ${location.tableName}${location.endpoint ? ` at ${location.endpoint}` : location.region ? ` in ${location.region}` : ''}`;
-}
-
-function failureText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  if (err.name === 'ResourceNotFoundException') return 'no such table';
-  const code = (err as { code?: unknown }).code;
-  // A refused connection to localhost is an AggregateError with an empty message (happy eyeballs).
-  return err.message || (typeof code === 'string' ? code : err.name);
 }
 
 function isBadInput(err: unknown): err is Error {

@@ -1,6 +1,7 @@
 /**
  * Where the CLI finds the Rules table: named outright (`--table`, with `--endpoint` for an
- * emulator), the local runtime's (`--local`), or a deployed stack's (`--stack`).
+ * emulator), the local runtime's (`--local`), or a deployed stack's (`--stack`). And, when it can
+ * tell, the Sessions table next to it (only read, to warn about an account nobody has logged in).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LocalRuntimeFileError, readLocalRuntime } from '../state/runtime-file.ts';
@@ -8,13 +9,20 @@ import { UsageError } from './usage-error.ts';
 
 /** The stack output that names the Rules table (the CDK stack declares it). */
 export const RULES_TABLE_OUTPUT = 'RulesTableName';
+/** The stack output that names the Sessions table (the CDK stack declares it by this key). */
+export const SESSIONS_TABLE_OUTPUT = 'SessionsTableName';
+/** The variable the functions read the Sessions table's name from; the CLI reads it with `--table`. */
+export const SESSIONS_TABLE_ENV = 'SESSIONS_TABLE';
 
 export interface LocationFlags {
   readonly endpoint?: string | undefined;
   readonly table?: string | undefined;
   readonly region?: string | undefined;
   readonly local?: boolean | undefined;
+  /** With `--local`: the data folder `npm start -- --data-dir DIR` was given. */
+  readonly 'data-dir'?: string | undefined;
   readonly stack?: string | undefined;
+  readonly 'sessions-table'?: string | undefined;
 }
 
 export interface TableLocation {
@@ -22,6 +30,16 @@ export interface TableLocation {
   readonly endpoint?: string;
   readonly region?: string;
 }
+
+export interface TableLocations {
+  readonly rules: TableLocation;
+  /** The Sessions table, on the same endpoint and region; undefined when it cannot be told. */
+  readonly sessionsTable?: string;
+  /** `--local`: the account the local runtime answers for, when its runtime file says. */
+  readonly localAccount?: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
 
 export type CloudFormationFactory = (region: string | undefined) => CloudFormationClient;
 
@@ -33,6 +51,19 @@ export async function resolveRulesTable(
   projectDir: string,
   cloudFormation: CloudFormationFactory = defaultCloudFormation,
 ): Promise<TableLocation> {
+  return (await resolveTables(flags, projectDir, cloudFormation, {})).rules;
+}
+
+/**
+ * The Rules table, and the Sessions table when known: `--sessions-table` (or `SESSIONS_TABLE`) with
+ * `--table`, the runtime file's `tables.sessions` with `--local`, the stack's `SessionsTableName`.
+ */
+export async function resolveTables(
+  flags: LocationFlags,
+  projectDir: string,
+  cloudFormation: CloudFormationFactory = defaultCloudFormation,
+  env: Env = process.env,
+): Promise<TableLocations> {
   const ways = [flags.table !== undefined, flags.local === true, flags.stack !== undefined].filter(
     Boolean,
   ).length;
@@ -46,24 +77,39 @@ export async function resolveRulesTable(
   if (flags.endpoint !== undefined && flags.table === undefined) {
     throw new UsageError('--endpoint goes with --table NAME');
   }
+  if (flags['data-dir'] !== undefined && flags.local !== true) {
+    throw new UsageError('--data-dir goes with --local (the data folder npm start was given)');
+  }
+  if (flags['sessions-table'] !== undefined && flags.table === undefined) {
+    throw new UsageError('--sessions-table goes with --table NAME (--local and --stack know theirs)');
+  }
   const region = flags.region ? { region: flags.region } : {};
   if (flags.table !== undefined) {
     if (flags.endpoint !== undefined && !URL.canParse(flags.endpoint)) {
       throw new UsageError(`--endpoint ${flags.endpoint} is not a URL (like http://127.0.0.1:8000)`);
     }
+    const sessionsTable = flags['sessions-table'] || env[SESSIONS_TABLE_ENV] || undefined;
     return {
-      tableName: flags.table,
-      ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
-      ...region,
+      rules: {
+        tableName: flags.table,
+        ...(flags.endpoint === undefined ? {} : { endpoint: flags.endpoint }),
+        ...region,
+      },
+      ...(sessionsTable === undefined ? {} : { sessionsTable }),
     };
   }
   if (flags.local) {
     try {
-      const info = readLocalRuntime(projectDir);
+      const info = readLocalRuntime(projectDir, flags['data-dir']);
+      const account = info.account;
       return {
-        tableName: info.tables.rules,
-        endpoint: info.dynamodbEndpoint,
-        ...(info.region ? { region: info.region } : region),
+        rules: {
+          tableName: info.tables.rules,
+          endpoint: info.dynamodbEndpoint,
+          ...(info.region ? { region: info.region } : region),
+        },
+        ...(info.tables.sessions === undefined ? {} : { sessionsTable: info.tables.sessions }),
+        ...(typeof account === 'string' ? { localAccount: account } : {}),
       };
     } catch (err) {
       if (err instanceof LocalRuntimeFileError) throw new UsageError(`--local: ${err.message}`);
@@ -77,7 +123,7 @@ async function stackTable(
   stackName: string,
   regionFlag: string | undefined,
   cloudFormation: CloudFormationFactory,
-): Promise<TableLocation> {
+): Promise<TableLocations> {
   const client = cloudFormation(regionFlag);
   try {
     const region = await client.config.region();
@@ -99,7 +145,8 @@ async function stackTable(
         `--stack: stack ${stackName} has no output ${RULES_TABLE_OUTPUT} (outputs: ${keys})`,
       );
     }
-    return { tableName, region };
+    const sessionsTable = outputs.find((o) => o.OutputKey === SESSIONS_TABLE_OUTPUT)?.OutputValue;
+    return { rules: { tableName, region }, ...(sessionsTable ? { sessionsTable } : {}) };
   } finally {
     client.destroy();
   }

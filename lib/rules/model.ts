@@ -3,7 +3,7 @@
  * the AWS console. This schema is the one gate every writer (the CLI, an import) and the reader
  * (the consumer) go through, so what one accepts the other can run.
  */
-import { RE2JS } from 're2js';
+import { RE2JS, RE2JSSyntaxException } from 're2js';
 import { z } from 'zod';
 import { templateProblems } from './template.ts';
 
@@ -93,6 +93,19 @@ export type RuleCheck =
   | { readonly ok: true; readonly rule: Rule }
   | { readonly ok: false; readonly problem: RuleProblem };
 
+/** One finding of the rule schema, with zod's details: the field's path, the kind, the bounds or choices. */
+export type RuleFieldIssue = z.core.$ZodIssue;
+
+/**
+ * Every finding of the schema about a rule's fields, for a caller that words them for its own users
+ * (the rules CLI names the flag that set the field). Empty when every field is well-formed; the
+ * checks across fields (pattern vs kind, the regex, the templates) are `checkRule`'s.
+ */
+export function ruleFieldIssues(input: unknown): readonly RuleFieldIssue[] {
+  const parsed = ruleShape.safeParse(input);
+  return parsed.success ? [] : parsed.error.issues;
+}
+
 /** Validates one rule; the problem names the rule and the field. Never throws. */
 export function checkRule(input: unknown): RuleCheck {
   const ruleId = idOf(input);
@@ -137,13 +150,36 @@ function crossFieldProblem(rule: Rule): { field: string; message: string } | und
   return undefined;
 }
 
-/** The regex on RE2 (linear time: no rule can hang the consumer), or why it cannot compile. */
+/**
+ * The regex on RE2 (linear time: no rule can hang the consumer), or why it cannot compile: the
+ * pattern as written, then RE2's reason.
+ */
 export function compileRegex(pattern: string, caseSensitive: boolean): RE2JS | string {
   try {
     return RE2JS.compile(pattern, caseSensitive ? 0 : RE2JS.CASE_INSENSITIVE);
   } catch (err) {
-    return `is not a regular expression RE2 accepts: ${(err as Error).message}`;
+    return `\`${pattern}\` is not a regular expression RE2 accepts: ${regexErrorReason(pattern, caseSensitive, err)}`;
   }
+}
+
+/**
+ * RE2's reason, about the pattern as written. RE2JS compiles a case-insensitive pattern as
+ * `(?i)pattern` and quotes that in its errors, so the pattern is parsed again as it is: case folding
+ * changes what a pattern matches, not how it parses, so that fails the same way, quoting only what
+ * the person wrote. The part quoted is left out when it is the whole pattern (shown already).
+ */
+function regexErrorReason(pattern: string, caseSensitive: boolean, err: unknown): string {
+  let error = err;
+  if (!caseSensitive) {
+    try {
+      RE2JS.compile(pattern, 0);
+    } catch (asWritten) {
+      error = asWritten;
+    }
+  }
+  if (!(error instanceof RE2JSSyntaxException)) return error instanceof Error ? error.message : String(error);
+  const input = error.input === `(?i)${pattern}` ? pattern : error.input;
+  return input && input !== pattern ? `${error.error}: \`${input}\`` : error.error;
 }
 
 /** The capture names a template may use with this regex: "0".."N" and the named groups. */

@@ -7,16 +7,18 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CliIo, main } from '../../../lib/cli/rules-cli.ts';
-import { resolveRulesTable } from '../../../lib/cli/table-location.ts';
+import { resolveRulesTable, resolveTables } from '../../../lib/cli/table-location.ts';
 import { planReplies, RuleCache } from '../../../lib/rules/index.ts';
 import type { RuleInput } from '../../../lib/rules/model.ts';
 import { DynamoRuleStore } from '../../../lib/stores/rule-store.ts';
+import { DynamoSessionStore } from '../../../lib/stores/session-store.ts';
 import { startTestTables, type TestTables } from '../../support/dynamo.ts';
 
 const DEMO_RULES = path.resolve(import.meta.dirname, '../../../local/demo-rules.json');
 
 let dynamo: TestTables;
 let table: string;
+let sessionsTable: string;
 let store: DynamoRuleStore;
 let dir: string;
 
@@ -29,8 +31,10 @@ afterAll(async () => {
   await dynamo.close();
 });
 beforeEach(async () => {
-  table = (await dynamo.fresh()).rules;
+  ({ rules: table, sessions: sessionsTable } = await dynamo.fresh());
   store = new DynamoRuleStore({ doc: dynamo.doc, tableName: table });
+  // The account the tests' rules are for has logged in: no warning about it.
+  await new DynamoSessionStore({ doc: dynamo.doc, tableName: sessionsTable }).ensure('20001', Date.now());
 });
 
 interface Run {
@@ -50,13 +54,19 @@ async function cli(argv: string[], extra: Partial<CliIo> = {}): Promise<Run> {
     },
     cwd: dir,
     projectDir: dir,
+    // Not the shell's SESSIONS_TABLE: a test that wants one says so.
+    env: {},
     ...extra,
   });
   return run;
 }
 
-/** The verb's arguments, then the location of this test's table. */
-const rules = (...argv: string[]) => cli([...argv, '--endpoint', dynamo.endpoint, '--table', table]);
+/** The verb's arguments, then the location of this test's Rules table (and of its Sessions table). */
+const rules = (...argv: string[]) =>
+  cli([...argv, '--endpoint', dynamo.endpoint, '--table', table, '--sessions-table', sessionsTable]);
+
+/** The same, knowing only the Rules table. */
+const rulesOnly = (...argv: string[]) => cli([...argv, '--endpoint', dynamo.endpoint, '--table', table]);
 
 /** The `test` verb: which rule answers this message, and what it says. */
 const tryMessage = (text: string, chatType: string, chat: string, sender: string) =>
@@ -154,7 +164,9 @@ describe('add', () => {
       'friend',
     );
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/rule "weather": pattern: is not a regular expression/);
+    expect(bad.err).toContain(
+      'error: --pattern: `^天气\\s*(\\S+` is not a regular expression RE2 accepts: missing closing )\n',
+    );
     expect(bad.out).toBe('');
 
     const noCapture = await rules('add', '--file', writeJson('bad.json', { ...ping, replies: ['{$1}'] }));
@@ -173,6 +185,331 @@ describe('add', () => {
     expect(number.err).toContain('priority takes a whole number, not "high"');
     const mixed = await rules('add', '--file', 'x.json', '--id', 'x');
     expect(mixed.err).toContain('--file goes alone, not with --id');
+    expect(await store.list()).toEqual([]);
+  });
+});
+
+/** What `main` prints for a command-line mistake: the message, then where the usage is. */
+const usageError = (message: string) => `error: ${message}\n(npm run rules -- --help for the usage)\n`;
+
+/** zod's own wording, which must never reach a person typing flags. */
+const ZOD_WORDS = /Invalid (input|option)|expected \w+, received|Too (big|small)|Unrecognized key/;
+
+/** `add` with a valid rule's flags, minus `without`, plus `extra`. */
+function addArgs(without: readonly string[], ...extra: string[]): string[] {
+  const flags: [string, string][] = [
+    ['--id', 'ping'],
+    ['--account', '20001'],
+    ['--match', 'exact'],
+    ['--pattern', 'ping'],
+    ['--reply', 'pong'],
+    ['--chat-types', 'friend'],
+  ];
+  return ['add', ...flags.filter(([flag]) => !without.includes(flag)).flat(), ...extra];
+}
+
+describe('add: a mistake in the flags is said in the flags’ words', () => {
+  const cases: [string, string[], string][] = [
+    [
+      'no --reply',
+      addArgs(['--reply']),
+      'missing --reply TEXT: the reply to send (give --reply more than once for several)',
+    ],
+    [
+      'only --match, and not a match kind',
+      ['add', '--match', 'ping'],
+      [
+        '5 problems, nothing written:',
+        '  missing --account A: the bot\'s QQ number the rule is for, or "*" for every account',
+        "  missing --id ID: the rule's name, unique within its account (letters, digits, . _ -)",
+        '  missing --chat-types friend,group: where the rule answers: one or more of friend, group, discussion (comma-separated)',
+        '  --match ping: must be one of exact, prefix, contains, keywords_any, keywords_all, regex',
+        '  missing --reply TEXT: the reply to send (give --reply more than once for several)',
+      ].join('\n'),
+    ],
+    ['no --pattern', addArgs(['--pattern']), 'missing --pattern P: the text to look for with --match exact'],
+    [
+      'no --pattern for a regex',
+      addArgs(['--pattern', '--match'], '--match', 'regex'),
+      'missing --pattern P: the regular expression to look for with --match regex',
+    ],
+    [
+      'no --keywords for keywords_any',
+      addArgs(['--pattern', '--match'], '--match', 'keywords_any'),
+      'missing --keywords a,b: the words to look for with --match keywords_any (comma-separated)',
+    ],
+    [
+      '--pattern with keywords_all',
+      addArgs(['--match'], '--match', 'keywords_all', '--keywords', 'a,b'),
+      '--pattern: not used by --match keywords_all (give the words with --keywords a,b)',
+    ],
+    [
+      '--keywords with exact',
+      addArgs([], '--keywords', 'a,b'),
+      '--keywords: only used by match keywords_any and keywords_all (--match exact takes --pattern P)',
+    ],
+    [
+      'values out of bounds or not allowed',
+      [
+        'add',
+        '--id',
+        'bad id',
+        '--account',
+        '2001',
+        '--match',
+        'exact',
+        '--pattern',
+        'ping',
+        '--reply',
+        '',
+        '--chat-types',
+        'friends,group',
+        '--priority',
+        '5000000',
+        '--cooldown-sender',
+        '999999999',
+      ],
+      [
+        '6 problems, nothing written:',
+        '  --account 2001: must be a QQ number or "*" for all accounts',
+        '  --id "bad id": must be 1–64 of A-Z a-z 0-9 . _ - (not starting with . _ -)',
+        '  --priority 5000000: must be at most 1000000',
+        '  --chat-types friends: must be one of friend, group, discussion',
+        '  --reply "": a reply must not be empty',
+        '  --cooldown-sender 999999999: must be at most 604800 seconds',
+      ].join('\n'),
+    ],
+    [
+      'a negative cooldown',
+      addArgs([], '--cooldown-chat=-1'),
+      '--cooldown-chat -1: must be at least 0 seconds',
+    ],
+    [
+      'empty lists',
+      addArgs(
+        ['--pattern', '--match', '--chat-types'],
+        '--match',
+        'keywords_any',
+        '--keywords',
+        ',',
+        '--chat-types',
+        '',
+      ),
+      [
+        '2 problems, nothing written:',
+        '  --chat-types: give at least one chat type',
+        '  --keywords: give at least one keyword',
+      ].join('\n'),
+    ],
+    [
+      '--mention-only for friends',
+      addArgs([], '--mention-only'),
+      '--mention-only: only applies to group and discussion chats',
+    ],
+    [
+      'a capture outside a regex rule',
+      addArgs(['--reply'], '--reply', '{$1}'),
+      '--reply "{$1}": uses {$1} but only regex rules have captures',
+    ],
+    [
+      '--set out of bounds',
+      addArgs([], '--set', 'priority=9999999'),
+      '--set priority=9999999: must be at most 1000000',
+    ],
+    [
+      '--set of a kind that does not exist',
+      addArgs(['--match'], '--set', 'match=nope'),
+      '--set match=nope: must be one of exact, prefix, contains, keywords_any, keywords_all, regex',
+    ],
+  ];
+
+  it.each(cases)('%s', async (_, argv, message) => {
+    const run = await rules(...argv);
+    expect(run).toEqual({ code: 2, out: '', err: usageError(message) });
+    expect(run.err).not.toMatch(ZOD_WORDS);
+    expect(await store.list()).toEqual([]);
+    expect(await store.version()).toBe(0);
+  });
+});
+
+describe('edit: a mistake in --set or --unset is said in their words', () => {
+  beforeEach(async () => {
+    await store.put(ping);
+  });
+
+  it('names the --set or --unset that breaks the rule, and changes nothing', async () => {
+    const before = await store.get('20001', 'ping');
+    const cases: [string[], string][] = [
+      [['--unset', 'replies'], '--unset replies: a rule needs replies (the reply to send)'],
+      [
+        ['--unset', 'chatTypes'],
+        '--unset chatTypes: a rule needs chatTypes (where the rule answers: one or more of friend, group, discussion (comma-separated))',
+      ],
+      [
+        ['--set', 'chatTypes=friend,friends', '--set', 'priority=-2000000'],
+        [
+          '2 problems, nothing written:',
+          '  --set priority=-2000000: must be at least -1000000',
+          '  --set chatTypes=friends: must be one of friend, group, discussion',
+        ].join('\n'),
+      ],
+      [
+        ['--set', 'match=regex', '--set', 'pattern=(abc'],
+        '--set pattern: `(abc` is not a regular expression RE2 accepts: missing closing )',
+      ],
+      [
+        ['--set', 'match=keywords_all', '--set', 'keywords=a'],
+        "the stored rule's pattern: not used by match keywords_all (remove it with --unset pattern)",
+      ],
+    ];
+    for (const [argv, message] of cases) {
+      const run = await rules('edit', '20001', 'ping', ...argv);
+      expect(run, argv.join(' ')).toEqual({ code: 2, out: '', err: usageError(message) });
+      expect(run.err).not.toMatch(ZOD_WORDS);
+    }
+    expect(await store.get('20001', 'ping')).toEqual(before);
+    expect(await store.version()).toBe(1);
+  });
+});
+
+describe('a regex error shows the pattern as written (never the internal (?i))', () => {
+  const weather = { ...ping, id: 'weather', match: 'regex', pattern: '(abc' } satisfies RuleInput;
+  const reason = '`(abc` is not a regular expression RE2 accepts: missing closing )';
+
+  it('add, from flags, case-insensitive or not, and from a file', async () => {
+    const flags = addArgs(['--match', '--pattern'], '--match', 'regex', '--pattern', '(abc');
+    expect(await rules(...flags)).toEqual({ code: 2, out: '', err: usageError(`--pattern: ${reason}`) });
+    expect(await rules(...flags, '--case-sensitive')).toEqual({
+      code: 2,
+      out: '',
+      err: usageError(`--pattern: ${reason}`),
+    });
+    const nested = addArgs(['--match', '--pattern'], '--match', 'regex', '--pattern', 'a**');
+    expect((await rules(...nested)).err).toBe(
+      usageError(
+        '--pattern: `a**` is not a regular expression RE2 accepts: invalid nested repetition operator: `**`',
+      ),
+    );
+    const file = await rules('add', '--file', writeJson('weather.json', weather));
+    expect(file).toEqual({ code: 2, out: '', err: `error: rule "weather": pattern: ${reason}\n` });
+    expect(await store.list()).toEqual([]);
+    expect(await store.version()).toBe(0);
+  });
+
+  it('import', async () => {
+    const run = await rules('import', writeJson('weather-rules.json', [ping, weather]));
+    expect(run).toEqual({
+      code: 2,
+      out: '',
+      err: `error: 1 invalid rule, nothing imported:\n  item 1: rule "weather": pattern: ${reason}\n`,
+    });
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('list and test, for a rule broken by hand', async () => {
+    await dynamo.doc.send(new PutCommand({ TableName: table, Item: weather }));
+    const listed = await rules('list');
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain(`\ninvalid (skipped by the bot): rule "weather": pattern: ${reason}\n`);
+    const tried = await rules('test', '--text', 'abc', '--sender', 'Ali');
+    expect(tried.code).toBe(0);
+    expect(tried.out).toContain(`\nskipped invalid rule: rule "weather": pattern: ${reason}\n`);
+    expect(listed.out + tried.out).not.toContain('(?i)');
+  });
+});
+
+describe('an account with no session and no rules gets a warning', () => {
+  it('knowing only the Rules table: no rules yet; the command still works', async () => {
+    const first = await rulesOnly(...addArgs(['--account'], '--account', '99999'));
+    expect(first).toEqual({
+      code: 0,
+      out: 'added rule "ping" for account 99999\n',
+      err: 'warning: account 99999 has no rules yet — is the number right?\n',
+    });
+    expect(await store.get('99999', 'ping')).toMatchObject({ account: '99999' });
+    // It has a rule now.
+    const second = await rulesOnly(...addArgs(['--account', '--id'], '--account', '99999', '--id', 'two'));
+    expect(second).toMatchObject({ code: 0, err: '' });
+    const other = await rulesOnly(...addArgs(['--account'], '--account', '88888'));
+    expect(other.err).toBe(
+      'warning: account 88888 has no rules yet — is the number right? (account 99999 with rules)\n',
+    );
+    // The "*" rules are nobody's account.
+    const all = await rulesOnly(...addArgs(['--account', '--id'], '--account', '*', '--id', 'all'));
+    expect(all).toMatchObject({ code: 0, err: '' });
+  });
+
+  it('with the Sessions table (--sessions-table or SESSIONS_TABLE): no session either', async () => {
+    // A lease alone is not a session.
+    const sessions = new DynamoSessionStore({ doc: dynamo.doc, tableName: sessionsTable });
+    await sessions.acquireLease('30001', 'poller', Date.now() + 60_000, Date.now());
+    // 20001 has a session (beforeEach) and no rules yet.
+    expect(await rules(...addArgs([]))).toMatchObject({ code: 0, err: '' });
+
+    const unknown = await rules(...addArgs(['--account'], '--account', '99999'));
+    expect(unknown).toEqual({
+      code: 0,
+      out: 'added rule "ping" for account 99999\n',
+      err: 'warning: account 99999 has no session and no rules yet — is the number right? (account 20001 with a session)\n',
+    });
+    const leaseOnly = await cli(
+      [...addArgs(['--account'], '--account', '30001'), '--endpoint', dynamo.endpoint, '--table', table],
+      { env: { SESSIONS_TABLE: sessionsTable } },
+    );
+    expect(leaseOnly).toEqual({
+      code: 0,
+      out: 'added rule "ping" for account 30001\n',
+      err: 'warning: account 30001 has no session and no rules yet — is the number right? (account 20001 with a session)\n',
+    });
+    expect((await store.list()).length).toBe(3);
+  });
+
+  it('--local: names the local runtime’s account; every verb that takes an account warns', async () => {
+    const project = mkdtempSync(path.join(dir, 'project-'));
+    mkdirSync(path.join(project, '.local-data'));
+    writeFileSync(
+      path.join(project, '.local-data', 'runtime.json'),
+      JSON.stringify({
+        dynamodbEndpoint: dynamo.endpoint,
+        tables: { rules: table, sessions: sessionsTable },
+      }),
+    );
+    await store.put(ping);
+    const local = (...argv: string[]) => cli([...argv, '--local'], { projectDir: project, cwd: project });
+    const warning =
+      "warning: account 99999 has no session and no rules yet — is the number right? (the local runtime's account is 20001)\n";
+    const notFound = `${warning}error: no rule "ping" for account 99999\n`;
+
+    expect(await local('list', '--account', '99999')).toEqual({ code: 0, out: 'no rules\n', err: warning });
+    expect(await local('export', '--account', '99999')).toEqual({ code: 0, out: '[]\n', err: warning });
+    const tried = await local('test', '--text', 'ping', '--sender', 'Ali', '--account', '99999');
+    expect(tried).toMatchObject({ code: 0, err: warning });
+    expect(await local('delete', '99999', 'ping')).toEqual({ code: 2, out: '', err: notFound });
+    expect(await local('disable', '99999', 'ping')).toEqual({ code: 2, out: '', err: notFound });
+    expect(await local('edit', '99999', 'ping', '--set', 'priority=1')).toEqual({
+      code: 2,
+      out: '',
+      err: notFound,
+    });
+    expect(await local('list', '--account', '20001')).toMatchObject({ code: 0, err: '' });
+
+    const file = writeJson('for-99999.json', [{ ...ping, account: '99999' }]);
+    expect(await local('import', file)).toEqual({
+      code: 0,
+      out: `imported 1 rule from ${file}\n`,
+      err: warning,
+    });
+    expect(await store.get('99999', 'ping')).toBeDefined();
+    expect(await local('list', '--account', '99999')).toMatchObject({ code: 0, err: '' });
+  });
+
+  it('a bad account is an error, not a warning, and writes nothing', async () => {
+    const run = await rules(...addArgs(['--account'], '--account', '99999x'));
+    expect(run).toEqual({
+      code: 2,
+      out: '',
+      err: usageError('--account 99999x: must be a QQ number or "*" for all accounts'),
+    });
     expect(await store.list()).toEqual([]);
   });
 });
@@ -208,7 +545,9 @@ describe('edit, enable, disable, delete', () => {
   it('switches a rule to keywords with --unset pattern; an invalid merge writes nothing', async () => {
     const invalid = await rules('edit', '20001', 'ping', '--set', 'match=keywords_any');
     expect(invalid.code).toBe(2);
-    expect(invalid.err).toContain('rule "ping": keywords: is required for match "keywords_any"');
+    expect(invalid.err).toContain(
+      'error: missing --set keywords=a,b: the words to look for with match keywords_any (comma-separated)\n',
+    );
     expect(await store.get('20001', 'ping')).toMatchObject({ match: 'exact', pattern: 'ping' });
 
     const valid = await rules(
@@ -504,6 +843,23 @@ describe('where the table is', () => {
     }
   });
 
+  it('--stack also reads the SessionsTableName output, for the account warning', async () => {
+    const cloudFormation = await fakeCloudFormation(
+      new Map([['QqBot', table]]),
+      new Map([['QqBot', sessionsTable]]),
+    );
+    try {
+      const location = await resolveTables(
+        { stack: 'QqBot', region: 'eu-west-1' },
+        dir,
+        cloudFormation.factory,
+      );
+      expect(location).toEqual({ rules: { tableName: table, region: 'eu-west-1' }, sessionsTable });
+    } finally {
+      await cloudFormation.close();
+    }
+  });
+
   it('--stack says which outputs a stack has when RulesTableName is not one', async () => {
     const cloudFormation = await fakeCloudFormation(new Map([['Old', undefined]]));
     try {
@@ -541,7 +897,10 @@ describe('usage', () => {
 });
 
 /** A CloudFormation endpoint on loopback answering DescribeStacks (awsQuery protocol, XML). */
-async function fakeCloudFormation(stacks: ReadonlyMap<string, string | undefined>) {
+async function fakeCloudFormation(
+  stacks: ReadonlyMap<string, string | undefined>,
+  sessionTables: ReadonlyMap<string, string> = new Map(),
+) {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -552,6 +911,7 @@ async function fakeCloudFormation(stacks: ReadonlyMap<string, string | undefined
       requests.push(body);
       const name = new URLSearchParams(body).get('StackName') ?? '';
       const table = stacks.get(name);
+      const sessions = sessionTables.get(name);
       res.setHeader('content-type', 'text/xml');
       if (!stacks.has(name)) {
         res.statusCode = 400;
@@ -561,7 +921,7 @@ async function fakeCloudFormation(stacks: ReadonlyMap<string, string | undefined
         return;
       }
       res.end(
-        `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${name}</StackName><StackId>arn:aws:cloudformation:eu-west-1:123456789012:stack/${name}/1</StackId><CreationTime>2025-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><Outputs><member><OutputKey>SendApiUrl</OutputKey><OutputValue>https://example.invalid/</OutputValue></member>${table === undefined ? '' : `<member><OutputKey>RulesTableName</OutputKey><OutputValue>${table}</OutputValue></member>`}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>r2</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+        `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${name}</StackName><StackId>arn:aws:cloudformation:eu-west-1:123456789012:stack/${name}/1</StackId><CreationTime>2025-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><Outputs><member><OutputKey>SendApiUrl</OutputKey><OutputValue>https://example.invalid/</OutputValue></member>${table === undefined ? '' : `<member><OutputKey>RulesTableName</OutputKey><OutputValue>${table}</OutputValue></member>`}${sessions === undefined ? '' : `<member><OutputKey>SessionsTableName</OutputKey><OutputValue>${sessions}</OutputValue></member>`}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>r2</RequestId></ResponseMetadata></DescribeStacksResponse>`,
       );
     });
   });

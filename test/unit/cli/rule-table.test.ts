@@ -43,6 +43,13 @@ describe('formatRuleTable', () => {
     expect(text).toContain('invalid (skipped by the bot): rule "bad": pattern: ');
   });
 
+  it('shows a broken regex as written, not as compiled case-insensitively', () => {
+    const text = formatRuleTable([rule({ id: 'bad', match: 'regex', pattern: '^天气\\s*(\\S+' })]);
+    expect(text.split('\n').at(-2)).toBe(
+      'invalid (skipped by the bot): rule "bad": pattern: `^天气\\s*(\\S+` is not a regular expression RE2 accepts: missing closing )',
+    );
+  });
+
   it('says so when there are no rules', () => {
     expect(formatRuleTable([])).toBe('no rules\n');
   });
