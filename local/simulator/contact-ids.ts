@@ -12,8 +12,13 @@ export interface GroupIds {
 }
 
 export class ContactIds {
-  /** The account's own uin inside groups and discussions, and the send_uin of its echoed messages. */
+  /** The account's own uin inside groups and discussions (listed in their member lists). */
   readonly selfMemberUin: number;
+  /**
+   * The send_uin of the echo of the account's own group/discussion sends, as the real server sent
+   * it: a number in no member list, random but fixed for the session (PROTOCOL.md §4, §7).
+   */
+  readonly echoUin: number;
   private readonly uinByQq = new Map<number, number>();
   private readonly qqByUin = new Map<number, number>();
   private readonly groupIds = new Map<Group, GroupIds>();
@@ -32,6 +37,7 @@ export class ContactIds {
       return id;
     };
     this.selfMemberUin = draw();
+    this.echoUin = draw();
     const people = [
       ...account.friends.map((f) => f.qq),
       ...account.groups.flatMap((g) => g.members.map((m) => m.qq)),
@@ -93,6 +99,7 @@ export class ContactIds {
   private allIds(): number[] {
     return [
       this.selfMemberUin,
+      this.echoUin,
       ...this.qqByUin.keys(),
       ...this.groupByNumber.keys(),
       ...this.discussionByDid.keys(),

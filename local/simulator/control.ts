@@ -43,7 +43,10 @@ export interface SimulatorState {
 /** The current ids of an account's contacts, by name: what a test needs to check what a client used. */
 export interface ContactsSnapshot {
   account: number;
+  /** The account's uin in its groups' and discussions' member lists. */
   selfMemberUin: number;
+  /** The send_uin of the echo of its own group/discussion sends: in no member list (PROTOCOL.md §4, §7). */
+  echoUin: number;
   friends: Array<{ qq: number; nick: string; markname: string | null; uin: number }>;
   groups: Array<{ name: string; gid: number; code: number }>;
   discussions: Array<{ name: string; did: number }>;
@@ -94,6 +97,7 @@ export class SimulatorControl {
     return {
       account: acc.qq,
       selfMemberUin: ids.selfMemberUin,
+      echoUin: ids.echoUin,
       friends: acc.friends.map((f) => ({
         qq: f.qq,
         nick: core.world.person(f.qq)?.nick ?? '',
@@ -173,6 +177,7 @@ export class SimulatorControl {
     return this.core.settings;
   }
 
+  /** `{ era: "2017-10" }` (a preset: the supported way), `{ echo: false }`, timings; see settings.ts. */
   updateSettings(input: SettingsInput): Settings {
     this.core.settings = applySettings(this.core.settings, input);
     return this.core.settings;

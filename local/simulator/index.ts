@@ -7,7 +7,13 @@ import { SimulatorCore } from './core.ts';
 import { createDispatcher, ENDPOINTS } from './http/dispatch.ts';
 import { CONTROL_PREFIX } from './http/routes-control.ts';
 import { startHttpServer } from './http/server.ts';
-import { applySettings, DEFAULT_SETTINGS, type Era } from './settings.ts';
+import {
+  applySettings,
+  DEFAULT_SETTINGS,
+  type EchoSendUin,
+  type Era,
+  type EraPresetName,
+} from './settings.ts';
 import { parseWorld, World } from './world.ts';
 
 export interface SimulatorOptions {
@@ -18,7 +24,11 @@ export interface SimulatorOptions {
   pollHoldMs?: number;
   qrTtlMs?: number;
   sessionTtlMs?: number;
-  era?: Partial<Era>;
+  /** A preset name (`"2015"`, `"2017-05"`, `"2017-10"`: the default, `"2018"`), or era details for tests. */
+  era?: EraPresetName | Partial<Era>;
+  /** Echo own group/discussion sends, whatever the era says. */
+  echo?: boolean;
+  echoSendUin?: EchoSendUin;
   autoScanAfterMs?: number;
   /** One human line per login step, poll and send. */
   log?: (line: string) => void;
@@ -28,7 +38,9 @@ export interface Simulator extends SimulatorControl {
   /** `http://127.0.0.1:PORT` */
   readonly url: string;
   readonly port: number;
-  /** Closes the server and every connection, stops every timer. */
+  /** Answers every held poll as an ended hold (nothing yet), as before a server restart. */
+  releaseHeldPolls(): void;
+  /** Closes the server and every connection, stops every timer; held polls are released first. */
   close(): Promise<void>;
 }
 
@@ -38,6 +50,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const world = options.world instanceof World ? options.world : parseWorld(options.world);
   const settings = applySettings(DEFAULT_SETTINGS, {
     ...(options.era !== undefined && { era: options.era }),
+    ...(options.echo !== undefined && { echo: options.echo }),
+    ...(options.echoSendUin !== undefined && { echoSendUin: options.echoSendUin }),
     ...(options.pollHoldMs !== undefined && { pollHoldMs: options.pollHoldMs }),
     ...(options.qrTtlMs !== undefined && { qrTtlMs: options.qrTtlMs }),
     ...(options.sessionTtlMs !== undefined && { sessionTtlMs: options.sessionTtlMs }),
@@ -50,7 +64,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   return Object.assign(control, {
     url: `http://127.0.0.1:${http.port}`,
     port: http.port,
+    releaseHeldPolls: () => core.hub.releaseAll('the simulator is stopping'),
     close: async () => {
+      core.hub.releaseAll('the simulator is stopping');
       core.close();
       await http.close();
     },
@@ -63,5 +79,6 @@ export type { FaultSpec, FaultView } from './faults.ts';
 export type { EventInput, InjectResult, MessageInput } from './injection.ts';
 export { SimulatorControlError, SimulatorInputError } from './input.ts';
 export type { SentRecord } from './sent-log.ts';
-export type { Era, Settings, SettingsInput } from './settings.ts';
+export type { EchoSendUin, Era, EraPresetName, Settings, SettingsInput } from './settings.ts';
+export { DEFAULT_ERA_PRESET, ERA_PRESET_NAMES, ERA_PRESETS } from './settings.ts';
 export { loadWorldFile, parseWorld, World } from './world.ts';

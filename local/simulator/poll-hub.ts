@@ -91,6 +91,14 @@ export class PollHub {
     target?.answer({ kind: 'ended', reason }, () => {});
   }
 
+  /** Answers every held poll as an ended hold (nothing yet), as the server did before a restart. */
+  releaseAll(why: string): void {
+    for (const session of [...this.held.keys()]) {
+      const held = this.takeHeld(session);
+      if (held) this.answerEmpty(session, held.waiter, why);
+    }
+  }
+
   isPolling(session: Session): boolean {
     return this.held.has(session);
   }

@@ -1,7 +1,7 @@
 /**
  * The three send calls (PROTOCOL.md §5) past the HTTP layer: validate, resolve the target in the
- * session's ids, record the message, echo group and discussion messages back through poll (with
- * the session's own member uin as send_uin, PROTOCOL.md §4), and choose the answer by era.
+ * session's ids, record the message, echo group and discussion messages back through poll when the
+ * era has the echo (since 2017-05, §4, §7), and choose the answer by era.
  */
 import type { SimulatorCore } from './core.ts';
 import { discuMessageValue, groupMessageValue } from './events.ts';
@@ -48,7 +48,8 @@ export function performSend(
         : 0;
   deliver(core, session, req, target, retcode);
   if (retcode === 1202) return fail(1202);
-  if (retcode === 100100) return JSON.stringify({ retcode: 100100 });
+  // Shaped like every non-zero send answer (§5), as pandolia/qqbot#29 logged it for 100100.
+  if (retcode === 100100) return fail(100100);
   return core.settings.era.sendOk === 'errCode'
     ? JSON.stringify({ errCode: 0, msg: 'send ok' })
     : JSON.stringify({ retcode: 0, result: 'ok' });
@@ -113,12 +114,22 @@ function deliver(
   }
   core.log(`send: ${login.account.qq} → ${req.kind} "${target.name}": ${record.text}`);
   login.state.touch(target.ref);
-  if (target.ref.kind === 'friend') return;
-  const { ids } = session;
+  if (target.ref.kind === 'friend' || !core.settings.era.echo) return;
+  echo(core, session, req, target.ref, time);
+}
+
+/**
+ * The echo of an own group/discussion send, as a received message: the font first, then the sent
+ * items (text escaped as delivered, faces as `["face",N]`). Its send_uin is, by default, the
+ * session's virtual uin that no member list has (§4, §7); `echoSendUin: "member"` uses the bot's
+ * listed member uin instead (the simulator's old form).
+ */
+function echo(core: SimulatorCore, session: Session, req: SendRequest, ref: ConversationRef, time: number) {
+  const { ids, login } = session;
   const content = wireContent(req.items, req.font);
-  const conversation = conversationKey(target.ref);
-  const msgId = session.nextMsgId(conversation);
-  const common = { content, msgId, time, toUin: login.account.qq, sendUin: ids.selfMemberUin };
+  const msgId = session.nextMsgId(conversationKey(ref));
+  const sendUin = core.settings.echoSendUin === 'member' ? ids.selfMemberUin : ids.echoUin;
+  const common = { content, msgId, time, toUin: login.account.qq, sendUin };
   const value =
     req.kind === 'group'
       ? groupMessageValue({ ...common, gid: req.targetId })

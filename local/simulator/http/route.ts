@@ -28,22 +28,30 @@ export const JSON_TYPE_OF: Readonly<Record<HostKind, string>> = {
   channel: TEXT_TYPE,
 };
 
-const API_REFERER = /^https?:\/\/s\.web2\.qq\.com\/proxy\.html(\?|$)/;
-// Both d1 referers seen in clients (PROTOCOL.md §1): proxy.html and the later cfproxy.html.
-const CHANNEL_REFERER = /^https?:\/\/d1\.web2\.qq\.com\/(cf)?proxy\.html(\?|$)/;
-
-/** Why the request must be refused with a 403, or undefined when its headers are acceptable. */
+/**
+ * Why the request must be refused with a 403, or undefined when its headers are acceptable
+ * (PROTOCOL.md §1). The checks were loose, and clients that worked for years must work here:
+ * - every call: a User-Agent (any non-empty one);
+ * - check_sig: only an empty Referer (`Referer: ` sent with no value) is refused; none at all is
+ *   what the web client sent, and any non-empty one was accepted (qq-bot-rebown sent the s.web2
+ *   proxy page, pandolia/qqbot its login page);
+ * - s.web2 and d1.web2: a missing or empty Referer is refused; any non-empty one is accepted,
+ *   the other host's proxy page too (pandolia sent the d1.web2 one to the s.web2 lists) and
+ *   misspelled ones;
+ * - Origin is never checked: nothing shows a wrong Origin refused (pandolia's requests session
+ *   kept the last Origin it set, so its s.web2 calls went out with the d1.web2 one).
+ */
 export function headerProblem(host: HostKind, ex: Exchange): string | undefined {
   if (!ex.req.headers['user-agent']) return 'no User-Agent';
+  // Node gives an empty (or blank) header value as ''.
   const referer = ex.req.headers.referer;
   switch (host) {
     case 'check_sig':
-      // Must come with no Referer at all; even an empty one was refused (PROTOCOL.md §1).
-      return referer === undefined ? undefined : 'check_sig with a Referer';
+      return referer === '' ? 'check_sig with an empty Referer' : undefined;
     case 'api':
-      return referer && API_REFERER.test(referer) ? undefined : 'missing or wrong s.web2 Referer';
+      return referer ? undefined : `${referer === undefined ? 'no' : 'empty'} Referer on s.web2`;
     case 'channel':
-      return referer && CHANNEL_REFERER.test(referer) ? undefined : 'missing or wrong d1.web2 Referer';
+      return referer ? undefined : `${referer === undefined ? 'no' : 'empty'} Referer on d1.web2`;
     default:
       return undefined;
   }

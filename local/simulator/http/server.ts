@@ -17,6 +17,9 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** How long close() lets clients read what was last written to them. */
+const CLOSE_GRACE_MS = 200;
+
 export async function startHttpServer(
   handle: (ex: Exchange) => void | Promise<void>,
   port: number,
@@ -62,7 +65,12 @@ export async function startHttpServer(
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+        // Ended rather than destroyed, so an answer just written still reaches its client; a client
+        // that does not hang up is cut off shortly after.
+        for (const socket of sockets) socket.end();
+        setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, CLOSE_GRACE_MS).unref();
       }),
   };
 }

@@ -86,7 +86,7 @@ describe('poll2 events', () => {
       const outcome = await client.poll({ budgetMs: budget() });
       expect(outcome, `era ${emptyPoll}`).toEqual({ kind: 'nothing_yet' });
     }
-    await control(sim, 'POST', 'settings', { era: { emptyPoll: 'errmsg' } });
+    await control(sim, 'POST', 'settings', { era: '2017-10' });
   });
 
   it('refuses to start a poll the caller cannot wait for, and makes no request', async () => {

@@ -112,11 +112,12 @@ describe('sending', () => {
     }
   });
 
-  it('accepts the success body of every era, and 100100 from send_discu_msg2', async () => {
-    for (const sendOk of ['errCode', 'retcode']) {
-      await control(sim, 'POST', 'settings', { era: { sendOk } });
-      expect(await client.send(friendTarget(), `era ${sendOk}`)).toEqual({ status: 'sent', parts: 1 });
+  it('accepts the success body of every era preset, and 100100 from send_discu_msg2', async () => {
+    for (const era of ['2015', '2017-05', '2017-10', '2018']) {
+      await control(sim, 'POST', 'settings', { era });
+      expect(await client.send(friendTarget(), `era ${era}`)).toEqual({ status: 'sent', parts: 1 });
     }
+    await control(sim, 'POST', 'settings', { era: '2017-10' });
     await control(sim, 'POST', 'faults', { endpoint: 'send_discu_msg2', retcode: 100100 });
     expect(await client.send(discussionTarget(), 'discussion 100100')).toEqual({ status: 'sent', parts: 1 });
   });

@@ -124,11 +124,21 @@ describe('control API over HTTP', () => {
     const state = await controlCall('GET', 'state');
     expect(state.status).toBe(200);
     expect((state.json.accounts as unknown[]).length).toBe(2);
-    const changed = await controlCall('POST', 'settings', { era: { emptyPoll: '504' }, pollHoldMs: 250 });
-    expect(changed.json).toMatchObject({ era: { emptyPoll: '504', sendOk: 'errCode' }, pollHoldMs: 250 });
+    expect(state.json.settings).toMatchObject({ eraPreset: '2017-10', echoSendUin: 'virtual' });
+    const preset = await controlCall('POST', 'settings', { era: '2015', pollHoldMs: 250 });
+    expect(preset.json).toMatchObject({
+      eraPreset: '2015',
+      era: { emptyPoll: '504', sendOk: 'errCode', echo: false },
+      pollHoldMs: 250,
+    });
+    const detail = await controlCall('POST', 'settings', { era: { emptyPoll: '102' } });
+    expect(detail.json).toMatchObject({ eraPreset: null, era: { emptyPoll: '102', sendOk: 'errCode' } });
+    const badName = await controlCall('POST', 'settings', { era: '2016' });
+    expect(badName).toEqual({ status: 400, json: expect.objectContaining({ field: 'era' }) });
     const bad = await controlCall('POST', 'settings', { era: { emptyPoll: '503' } });
     expect(bad).toEqual({ status: 400, json: expect.objectContaining({ field: 'era.emptyPoll' }) });
-    sim.updateSettings({ era: { emptyPoll: 'errmsg' }, pollHoldMs: 300 });
+    sim.updateSettings({ era: '2017-10', pollHoldMs: 300 });
+    expect(sim.settings().eraPreset).toBe('2017-10');
   });
 
   it('injects messages and answers 404 for an unknown contact, 409 when offline, 400 for bad input', async () => {

@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   http?.close();
-  sim.updateSettings({ qrTtlMs: 60_000, era: { ptwebqqEmpty: false } });
+  sim.updateSettings({ qrTtlMs: 60_000, era: '2017-10' });
 });
 
 async function showQr(h: SimHttp, host?: string) {
@@ -115,12 +115,12 @@ describe('check_sig', () => {
     return url.pathname + url.search;
   }
 
-  it('refuses any Referer, even an empty one, and a missing User-Agent', async () => {
+  it('refuses only an empty Referer (and a missing User-Agent); none or any other is accepted', async () => {
     http = new SimHttp(sim);
     const path = await confirmedQr(http);
-    expect((await http.get(path, { referer: 'http://w.qq.com/proxy.html' })).status).toBe(403);
     expect((await http.get(path, { referer: '' })).status).toBe(403);
     expect((await http.get(path, { referer: null, userAgent: null })).status).toBe(403);
+    expect((await http.get(path, { referer: 'http://w.qq.com/proxy.html' })).status).toBe(302);
     const ok = await http.get(path, { referer: null });
     expect(ok.status).toBe(302);
     expect(ok.headers.location).toBe('http://w.qq.com/proxy.html?login2qq=1&webqq_type=10');
@@ -190,9 +190,9 @@ describe('real host names', () => {
 });
 
 describe('ptwebqq era', () => {
-  it('sets an empty ptwebqq and accepts it on getvfwebqq, login2 and the list hash', async () => {
+  it('2018: sets an empty ptwebqq and accepts it on getvfwebqq, login2 and the list hash', async () => {
     http = new SimHttp(sim);
-    sim.updateSettings({ era: { ptwebqqEmpty: true } });
+    sim.updateSettings({ era: '2018' });
     const session = await login(http, { hosts: localHosts(sim.port) });
     expect(session.ptwebqq).toBe('');
     expect(session.psessionid).toMatch(/^[0-9a-f]+$/);

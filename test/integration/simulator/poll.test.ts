@@ -21,14 +21,14 @@ beforeEach(async () => {
 afterEach(() => {
   http.close();
   sim.clearFaults();
-  sim.updateSettings({ era: { emptyPoll: 'errmsg' } });
+  sim.updateSettings({ era: '2017-10' });
 });
 
 type PollBody = { retcode: number; result: Array<{ poll_type: string; value: Record<string, unknown> }> };
 const body = async (p: Promise<{ body: string }>) => JSON.parse((await p).body) as PollBody;
 
 describe('poll2', () => {
-  it('holds an empty poll for the hold time, then answers the era body', async () => {
+  it('holds an empty poll for the hold time, then answers the default (2017-10) era body', async () => {
     const started = Date.now();
     const reply = await poll(http, s);
     expect(Date.now() - started).toBeGreaterThanOrEqual(HOLD_MS - 20);

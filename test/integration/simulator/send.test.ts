@@ -21,7 +21,7 @@ beforeEach(async () => {
 afterEach(() => {
   http.close();
   sim.clearFaults();
-  sim.updateSettings({ era: { sendOk: 'errCode', discuSend100100: false } });
+  sim.updateSettings({ era: '2017-10', echoSendUin: 'virtual' });
 });
 
 const ids = () => sim.contacts(20001);
@@ -34,7 +34,8 @@ describe('sends', () => {
       sendBody(s, { to: alice }, ['hi ', ['face', 14], ' & bye'], 77),
     );
     expect(reply.headers['content-type']).toBe('text/plain; charset=UTF-8');
-    expect(reply.body).toBe('{"errCode":0,"msg":"send ok"}\n');
+    // The default era (2017-10) answers a retcode:0 body, never the errCode one (PROTOCOL §5, §7).
+    expect(reply.body).toBe('{"retcode":0,"result":"ok"}\n');
     const [rec] = sim.sent();
     expect(rec).toMatchObject({
       account: 20001,
@@ -48,36 +49,101 @@ describe('sends', () => {
     expect(sim.counters().sends).toBe(1);
   });
 
-  it('answers the retcode body in the later era, and 100100 for discussions when set', async () => {
-    sim.updateSettings({ era: { sendOk: 'retcode', discuSend100100: true } });
+  it('answers the errCode body in the errCode eras, and 100100 for discussions when set', async () => {
+    sim.updateSettings({ era: { sendOk: 'errCode', discuSend100100: true } });
     const gid = ids().groups[0]?.gid as number;
     const group = await http.post('/channel/send_qun_msg2', sendBody(s, { group_uin: gid }, ['x']));
-    expect(group.body).toBe('{"retcode":0,"result":"ok"}\n');
+    expect(group.body).toBe('{"errCode":0,"msg":"send ok"}\n');
     const did = ids().discussions[0]?.did as number;
     const discu = await http.post('/channel/send_discu_msg2', sendBody(s, { did }, ['y']));
-    expect(discu.body).toBe('{"retcode":100100}\n');
-    expect(sim.sent().map((r) => r.to.name)).toEqual(['Hiking <Club>', 'Weekend']);
+    expect(discu.body).toBe('{"errmsg":"error!!!","retcode":100100}\n');
+    expect(sim.sent().map((r) => [r.to.name, r.retcode])).toEqual([
+      ['Hiking <Club>', 0],
+      ['Weekend', 100100],
+    ]);
   });
 
-  it('echoes group and discussion sends through poll with the session member uin as send_uin', async () => {
-    const { groups, discussions, selfMemberUin } = ids();
+  it('echoes group and discussion sends with their content and a send_uin in no member list', async () => {
+    const { groups, discussions, selfMemberUin, echoUin } = ids();
     await http.post(
       '/channel/send_qun_msg2',
-      sendBody(s, { group_uin: groups[0]?.gid as number }, ['to the group <3']),
+      sendBody(s, { group_uin: groups[0]?.gid as number }, ['to the group <3 ', ['face', 14], ' ok']),
     );
     await http.post(
       '/channel/send_discu_msg2',
-      sendBody(s, { did: discussions[0]?.did as number }, ['to the discussion']),
+      sendBody(s, { did: discussions[0]?.did as number }, [['face', 2], 'to the discussion']),
     );
     const reply = JSON.parse((await poll(http, s)).body);
     expect(reply.result.map((e: { poll_type: string }) => e.poll_type)).toEqual([
       'group_message',
       'discu_message',
     ]);
-    expect(reply.result[0].value).toMatchObject({ from_uin: groups[0]?.gid, send_uin: selfMemberUin });
-    expect(reply.result[0].value.send_uin).not.toBe(s.uin);
-    expect(reply.result[0].value.content[1]).toBe('to the group &lt;3');
-    expect(reply.result[1].value).toMatchObject({ did: discussions[0]?.did, send_uin: selfMemberUin });
+    const [group, discu] = reply.result.map((e: { value: Record<string, unknown> }) => e.value);
+    expect(group).toMatchObject({ from_uin: groups[0]?.gid, group_code: groups[0]?.gid, send_uin: echoUin });
+    // The font first, as in received messages; text as delivered (escaped), faces as items.
+    expect(group.content).toEqual([FONT, 'to the group &lt;3 ', ['face', 14], ' ok']);
+    expect(discu).toMatchObject({
+      from_uin: discussions[0]?.did,
+      did: discussions[0]?.did,
+      send_uin: echoUin,
+    });
+    expect(discu.content).toEqual([FONT, ['face', 2], 'to the discussion']);
+    expect(echoUin).not.toBe(selfMemberUin);
+    expect(echoUin).not.toBe(s.uin);
+
+    // In no member list, nobody's uin (friend info knows nothing of it), fixed for the session.
+    const gcode = groups[0]?.code as number;
+    const detail = await http.json(`/api/get_group_info_ext2?gcode=${gcode}&vfwebqq=${s.vfwebqq}&t=0.1`);
+    const ginfo = detail.result as { ginfo: { members: { muin: number }[] }; minfo: { uin: number }[] };
+    expect(ginfo.ginfo.members.map((m) => m.muin)).not.toContain(echoUin);
+    expect(ginfo.minfo.map((m) => m.uin)).toContain(selfMemberUin);
+    const did = discussions[0]?.did as number;
+    const dDetail = await http.json(
+      `/channel/get_discu_info?did=${did}&vfwebqq=${s.vfwebqq}&clientid=${CLIENT_ID}&psessionid=${s.psessionid}&t=0.1`,
+    );
+    const dinfo = dDetail.result as {
+      info: { mem_list: { mem_uin: number }[] };
+      mem_info: { uin: number }[];
+    };
+    expect(dinfo.info.mem_list.map((m) => m.mem_uin)).not.toContain(echoUin);
+    expect(dinfo.mem_info.map((m) => m.uin)).not.toContain(echoUin);
+    const info = await http.json(`/api/get_friend_info2?tuin=${echoUin}&vfwebqq=${s.vfwebqq}&t=0.1`);
+    expect(info).toEqual({ retcode: 100001 });
+    await http.post(
+      '/channel/send_qun_msg2',
+      sendBody(s, { group_uin: groups[1]?.gid as number }, ['again']),
+    );
+    const again = JSON.parse((await poll(http, s)).body);
+    expect(again.result[0].value.send_uin).toBe(echoUin);
+  });
+
+  it('echoes from the listed member uin when echoSendUin is "member"', async () => {
+    sim.updateSettings({ echoSendUin: 'member' });
+    const { groups, discussions, selfMemberUin } = ids();
+    await http.post('/channel/send_qun_msg2', sendBody(s, { group_uin: groups[0]?.gid as number }, ['g']));
+    await http.post('/channel/send_discu_msg2', sendBody(s, { did: discussions[0]?.did as number }, ['d']));
+    const reply = JSON.parse((await poll(http, s)).body);
+    expect(reply.result.map((e: { value: { send_uin: number } }) => e.value.send_uin)).toEqual([
+      selfMemberUin,
+      selfMemberUin,
+    ]);
+    expect(reply.result[0].value.content).toEqual([FONT, 'g']);
+  });
+
+  it('echoes nothing when the echo is switched off, and again when switched on', async () => {
+    const { groups } = ids();
+    const gid = groups[0]?.gid as number;
+    sim.updateSettings({ echo: false });
+    expect(sim.settings()).toMatchObject({ eraPreset: null, era: { echo: false, sendOk: 'retcode' } });
+    const off = await http.post('/channel/send_qun_msg2', sendBody(s, { group_uin: gid }, ['unseen']));
+    expect(off.body).toBe('{"retcode":0,"result":"ok"}\n');
+    expect(sim.counters()).toMatchObject({ sends: 1, eventsInjected: 0, eventsQueued: 0 });
+    const empty = await poll(http, s);
+    expect(JSON.parse(empty.body)).toEqual({ errmsg: 'error', retcode: 0 });
+    sim.updateSettings({ echo: true });
+    expect(sim.settings().eraPreset).toBe('2017-10');
+    await http.post('/channel/send_qun_msg2', sendBody(s, { group_uin: gid }, ['seen']));
+    expect(JSON.parse((await poll(http, s)).body).result[0].value.content).toEqual([FONT, 'seen']);
   });
 
   it('rejects content sent as an array, without a font, or with the font not last (100006)', async () => {

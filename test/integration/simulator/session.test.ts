@@ -60,16 +60,19 @@ describe('getvfwebqq and login2', () => {
     expect((await login2(http, s.ptwebqq)).retcode).toBe(100001);
   });
 
-  it('answers 403 without the s.web2 or d1 Referer, and accepts the cfproxy one', async () => {
+  it('answers 403 to a missing or empty Referer, and accepts any other (cfproxy, the other host)', async () => {
     http = new SimHttp(sim);
     const s = await login(http);
     const path = `/api/getvfwebqq?ptwebqq=${s.ptwebqq}&clientid=${CLIENT_ID}`;
     expect((await http.get(path, { referer: null })).status).toBe(403);
-    expect(
-      (await http.get(path, { referer: 'https://d1.web2.qq.com/proxy.html?v=20151105001' })).status,
-    ).toBe(403);
+    expect((await http.get(path, { referer: '' })).status).toBe(403);
+    const d1 = await http.json(path, undefined, {
+      referer: 'https://d1.web2.qq.com/proxy.html?v=20151105001',
+    });
+    expect(d1.retcode).toBe(0);
     const body = { ptwebqq: s.ptwebqq, clientid: CLIENT_ID, psessionid: '', status: 'online' };
     expect((await http.post('/channel/login2', body, { referer: null })).status).toBe(403);
+    expect((await http.post('/channel/login2', body, { referer: '' })).status).toBe(403);
     const cf = await http.post('/channel/login2', body, {
       referer: 'https://d1.web2.qq.com/cfproxy.html?v=20151105001&callback=1',
     });
