@@ -12,6 +12,7 @@ export interface BotConfig {
   readonly smartqq: Readonly<Partial<Record<SmartQQVariable, string>>>;
   readonly pollerRateMinutes: number;
   readonly sendIntervalMs: number;
+  readonly sendBurst: number;
   readonly alarmEmail?: string;
 }
 
@@ -44,6 +45,7 @@ const CONTEXT = z.object({
   account: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), ENV.ACCOUNT),
   pollerRateMinutes: z.coerce.number().int().min(1).max(MAX_POLLER_RATE_MINUTES).default(1),
   sendIntervalMs: ENV.SEND_INTERVAL_MS,
+  sendBurst: ENV.SEND_BURST,
   alarmEmail: z.email().optional(),
   smartqqBaseUrl: ENV.SMARTQQ_BASE_URL,
   smartqqPtloginUrl: ENV.SMARTQQ_PTLOGIN_URL,
@@ -79,6 +81,7 @@ export function readBotConfig(context: (key: string) => unknown): BotConfig {
     smartqq,
     pollerRateMinutes: parsed.data.pollerRateMinutes,
     sendIntervalMs: parsed.data.sendIntervalMs,
+    sendBurst: parsed.data.sendBurst,
     ...(parsed.data.alarmEmail === undefined ? {} : { alarmEmail: parsed.data.alarmEmail }),
   };
 }

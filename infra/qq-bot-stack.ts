@@ -33,6 +33,7 @@ export class QQBotStack extends Stack {
     const paced: Partial<Record<EnvName, string>> = {
       ...common,
       SEND_INTERVAL_MS: String(config.sendIntervalMs),
+      SEND_BURST: String(config.sendBurst),
     };
 
     this.state = new State(this, 'State');

@@ -37,8 +37,13 @@ export const ENV = {
    * within about a period waits to take over, so polling does not pause until the next tick.
    */
   POLLER_RATE_MS: ms(60_000),
-  /** At most one message every this many ms per account (0 = off). */
+  /**
+   * Send pacing per account, a token bucket: SEND_BURST messages at once, refilled at one every
+   * SEND_INTERVAL_MS (0 = off). Bots kept about 3 s between sends and accounts that sent fast for a
+   * while were muted (docs/protocol.md §5); a few at once let a reply and an API send go together.
+   */
   SEND_INTERVAL_MS: ms(3_000),
+  SEND_BURST: z.coerce.number().int().min(1).max(20).default(3),
   /** The send API's bearer token: a Secrets Manager secret in AWS, a plain value locally. */
   API_TOKEN_SECRET_ID: z.string().min(1).optional(),
   API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -31,6 +31,7 @@ const env = readEnv([
   'SMARTQQ_SWEB2_URL',
   'SMARTQQ_D1WEB2_URL',
   'SEND_INTERVAL_MS',
+  'SEND_BURST',
 ]);
 const { doc } = createAwsClients(env);
 const { logger, metrics, log, counts } = createObservability('consumer', env.ACCOUNT);
@@ -49,7 +50,7 @@ const base = {
   recentReplies: new DynamoRecentReplies(guards),
   idempotency: new DynamoIdempotencyStore(guards),
   pacing: new DynamoSendPacing(guards),
-  sendIntervalMs: env.SEND_INTERVAL_MS,
+  sendPace: { intervalMs: env.SEND_INTERVAL_MS, burst: env.SEND_BURST },
   hosts: smartQQHosts(env),
   log,
   metrics: counts,

@@ -12,7 +12,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
-import type { IdempotencyStore, SendPacing, SessionStore } from '../../lib/pipeline/ports.ts';
+import type { IdempotencyStore, SendPace, SendPacing, SessionStore } from '../../lib/pipeline/ports.ts';
 import { checkBearer } from '../../lib/send-api/auth.ts';
 import { checkAccount, parseIdempotencyKey, parseSendRequest } from '../../lib/send-api/request.ts';
 import { answerFor, type SendOutcome, sendMessage } from '../../lib/send-api/send-message.ts';
@@ -36,8 +36,8 @@ export interface SendApiDeps {
   readonly idempotency: IdempotencyStore;
   /** How messages reach SmartQQ: `smartQQSender(...)`, or a stub in unit tests. */
   readonly sender: MessageSender;
-  /** At most one message every this many ms per account; 0 turns pacing off. */
-  readonly sendIntervalMs: number;
+  /** The account's send pace, shared with the replies (an interval of 0 turns it off). */
+  readonly sendPace: SendPace;
   /** The bearer token (fetched once and kept by `apiTokenSource`). */
   readonly apiToken: TokenSource;
   /** Every line gets the account. */
@@ -67,7 +67,7 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
     pacing: deps.pacing,
     idempotency: deps.idempotency,
     sender: deps.sender,
-    sendIntervalMs: deps.sendIntervalMs,
+    sendPace: deps.sendPace,
     now: deps.now ?? Date.now,
   };
 
@@ -180,6 +180,7 @@ function handlerFromEnv(): SendApiHandler {
     'SESSIONS_TABLE',
     'GUARDS_TABLE',
     'SEND_INTERVAL_MS',
+    'SEND_BURST',
     'API_TOKEN_SECRET_ID',
     'API_TOKEN',
     'DYNAMODB_ENDPOINT',
@@ -197,7 +198,7 @@ function handlerFromEnv(): SendApiHandler {
     pacing: new DynamoSendPacing({ doc, tableName: env.GUARDS_TABLE }),
     idempotency: new DynamoIdempotencyStore({ doc, tableName: env.GUARDS_TABLE }),
     sender: smartQQSender({ hosts: smartQQHosts(env), sessions }),
-    sendIntervalMs: env.SEND_INTERVAL_MS,
+    sendPace: { intervalMs: env.SEND_INTERVAL_MS, burst: env.SEND_BURST },
     apiToken,
     logger: new Logger({ serviceName: 'send', persistentKeys: { account: env.ACCOUNT } }),
     // The namespace and the account dimension of the other functions' metrics (functions/shared).

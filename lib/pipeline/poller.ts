@@ -10,6 +10,7 @@ import { SmartQQClient } from '../smartqq/client.ts';
 import type { SmartQQHosts } from '../smartqq/endpoints.ts';
 import { type PollEvent, type PollLimits, type PollOutcome, pollNeedsMs } from '../smartqq/poll.ts';
 import { Session } from '../smartqq/session.ts';
+import { reportInbound } from './activity.ts';
 import { loadContactsCache } from './contacts-cache.ts';
 import { isChatEvent, needsFreshContacts, toInboundMessage } from './inbound-message.ts';
 import type { InboundMessage, InboundQueue, Outbox, SessionRecord, SessionStore } from './ports.ts';
@@ -52,8 +53,12 @@ export interface PollerDeps {
   readonly scheduleRateMs?: number;
 }
 
-/** How often a waiting invocation tries the lease again. */
-const TAKE_OVER_EVERY_MS = 1_000;
+/**
+ * How often a waiting invocation tries the lease again. Messages that arrive between the holder's
+ * last poll and the take-over wait on the server for this long at most: a few reads a second are
+ * worth it.
+ */
+const TAKE_OVER_EVERY_MS = 250;
 
 /** Kept back from every budget: publishing a response's events and saving state after a poll. */
 export const PUBLISH_RESERVE_MS = 10_000;
@@ -90,23 +95,28 @@ async function pollWithLease(deps: PollerDeps): Promise<PollerReport> {
   const stats = { polls: 0, published: 0 };
   stats.published += await flushOutbox(deps);
   let record = (await deps.sessions.get(deps.account)) as SessionRecord;
-  if (record.state === 'needs_qr' || record.state === 'scan_pending') {
-    record = await advanceQrLogin(deps, record);
-    if (record.state !== 'online') return { status: 'done', state: record.state, ...stats };
+  // A session that ends here needs a QR: it is shown at once (the owner is waiting for it), not at
+  // the next tick; the time left bounds the round trips.
+  for (;;) {
+    if (record.state === 'needs_qr' || record.state === 'scan_pending') {
+      record = await advanceQrLogin(deps, record);
+      if (record.state !== 'online') return { status: 'done', state: record.state, ...stats };
+    }
+    const session = record.session ? Session.fromJSON(record.session) : undefined;
+    if (!session) {
+      record = await deps.sessions.update(deps.account, record.version, needsQr(now(), 'no saved session'));
+    } else {
+      const client = new SmartQQClient({ hosts: deps.hosts, session, pollLimits: deps.pollLimits });
+      try {
+        record = await new PollLoop(deps, client, record, stats).run();
+      } finally {
+        client.close();
+      }
+    }
+    if (record.state !== 'needs_qr' || deps.remainingMs() <= (deps.linkReserveMs ?? LINK_RESERVE_MS)) {
+      return { status: 'done', state: record.state, ...stats };
+    }
   }
-  const session = record.session ? Session.fromJSON(record.session) : undefined;
-  if (!session) {
-    record = await deps.sessions.update(deps.account, record.version, needsQr(now(), 'no saved session'));
-    return { status: 'done', state: record.state, ...stats };
-  }
-  const client = new SmartQQClient({ hosts: deps.hosts, session, pollLimits: deps.pollLimits });
-  try {
-    const loop = new PollLoop(deps, client, record, stats);
-    record = await loop.run();
-  } finally {
-    client.close();
-  }
-  return { status: 'done', state: record.state, ...stats };
 }
 
 /** The loop and the state it carries: the client, the latest record, counters. */
@@ -216,6 +226,7 @@ class PollLoop {
   /** Publishes, keeping what could not be published in the outbox (invariant 1: nothing lost). */
   private async publishMessages(messages: InboundMessage[]): Promise<void> {
     const { failed } = await this.deps.queue.publish(messages);
+    for (const message of messages) reportInbound({ message });
     this.stats.published += messages.length - failed.length;
     this.deps.metrics?.count('events_published', messages.length - failed.length);
     if (failed.length > 0) {

@@ -136,15 +136,26 @@ export interface IdempotencyStore {
   release(key: string): Promise<void>;
 }
 
+/**
+ * How fast an account may send: `burst` sends at once, then one per `intervalMs` (a token bucket);
+ * an interval of 0 turns pacing off.
+ */
+export interface SendPace {
+  readonly intervalMs: number;
+  readonly burst: number;
+}
+
+/** A send's turn: at `atMs` (now or later), or refused with when to try again. */
+export type PaceGrant =
+  | { readonly ok: true; readonly atMs: number }
+  | { readonly ok: false; readonly retryAfterMs: number };
+
 export interface SendPacing {
-  /** Takes the account's next send slot if it is free now; else says how long to wait. */
-  tryNow(
-    account: string,
-    intervalMs: number,
-    nowMs: number,
-  ): Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
-  /** Reserves the account's next free slot (now or later) and returns when it is. */
-  reserve(account: string, intervalMs: number, nowMs: number): Promise<number>;
+  /**
+   * Takes the account's next send turn if it comes within `maxWaitMs` (0: now or never); a refused
+   * take holds nothing, so the caller can come back later without having cost anyone a turn.
+   */
+  take(account: string, pace: SendPace, nowMs: number, maxWaitMs: number): Promise<PaceGrant>;
 }
 
 export type { PollEvent };

@@ -8,6 +8,7 @@
  * reported as a batch item failure and retried, and after a few receives it goes to the DLQ.
  */
 
+import type { RuleMatch } from '../rules/matcher.ts';
 import { conversationKey, type IncomingMessage } from '../rules/message.ts';
 import type { CooldownGate, RecentReplies } from '../rules/reply-plan.ts';
 import { cooldownKeys, planReplies } from '../rules/reply-plan.ts';
@@ -16,9 +17,17 @@ import { SmartQQClient } from '../smartqq/client.ts';
 import type { SmartQQHosts } from '../smartqq/endpoints.ts';
 import type { SendResult, SendTarget } from '../smartqq/send.ts';
 import { Session } from '../smartqq/session.ts';
+import { reportReply } from './activity.ts';
 import { groupKey } from './contacts-cache.ts';
 import type { PipelineLog, PipelineMetrics } from './poller.ts';
-import type { IdempotencyStore, InboundMessage, SendPacing, SessionRecord, SessionStore } from './ports.ts';
+import type {
+  IdempotencyStore,
+  InboundMessage,
+  SendPace,
+  SendPacing,
+  SessionRecord,
+  SessionStore,
+} from './ports.ts';
 
 export class RetryLaterError extends Error {
   override readonly name = 'RetryLaterError';
@@ -31,7 +40,7 @@ export interface ReplierDeps {
   readonly recentReplies: RecentReplies;
   readonly idempotency: IdempotencyStore;
   readonly pacing: SendPacing;
-  readonly sendIntervalMs: number;
+  readonly sendPace: SendPace;
   readonly hosts: SmartQQHosts;
   /** Time the invocation has left. */
   readonly remainingMs: () => number;
@@ -103,9 +112,7 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
   try {
     for (const reply of plan.replies) {
       try {
-        if (
-          await sendOnce(`reply|${message.key}|${reply.rule.id}`, client, target, reply.reply, message, deps)
-        ) {
+        if (await sendOnce(`reply|${message.key}|${reply.rule.id}`, client, target, reply, message, deps)) {
           replies++;
         }
       } catch (err) {
@@ -127,7 +134,7 @@ async function sendOnce(
   key: string,
   client: SmartQQClient,
   target: SendTarget,
-  text: string,
+  reply: RuleMatch,
   message: InboundMessage,
   deps: ReplierDeps,
 ): Promise<boolean> {
@@ -137,17 +144,30 @@ async function sendOnce(
   if (claim.status !== 'new') return false;
   let result: SendResult;
   try {
-    // Paced per account, shared with the send API: a reply that must wait is delayed, not dropped.
-    const slot = await deps.pacing.reserve(message.account, deps.sendIntervalMs, now());
-    const wait = slot - now();
-    if (wait > deps.remainingMs() - SAFETY_MS) throw new RetryLaterError(`next send slot is ${wait} ms away`);
+    // Paced per account, shared with the send API: a reply that must wait is delayed, not dropped;
+    // one whose turn comes too late for this invocation takes none and is retried later.
+    const turn = await deps.pacing.take(
+      message.account,
+      deps.sendPace,
+      now(),
+      deps.remainingMs() - SAFETY_MS,
+    );
+    if (!turn.ok) throw new RetryLaterError(`next send turn is ${turn.retryAfterMs} ms away`);
+    const wait = turn.atMs - now();
     if (wait > 0) await sleep(wait);
-    result = await client.send(target, text);
+    result = await client.send(target, reply.reply);
   } catch (err) {
     await deps.idempotency.release(key);
     throw err;
   }
   deps.metrics?.count(`reply_${result.status}`);
+  reportReply({
+    message,
+    ruleId: reply.rule.id,
+    text: reply.reply,
+    status: result.status,
+    ...('retcode' in result && result.retcode !== undefined ? { retcode: result.retcode } : {}),
+  });
   if (result.status === 'session_problem') {
     await deps.idempotency.release(key);
     throw new RetryLaterError(`send answered retcode ${result.retcode}: the session needs a relink`);

@@ -9,7 +9,8 @@
  * completed with the outcome, whatever it is, so the same key never sends twice.
  */
 import { createHash } from 'node:crypto';
-import type { IdempotencyStore, SendPacing, SessionStore } from '../pipeline/ports.ts';
+import { reportApiSend } from '../pipeline/activity.ts';
+import type { IdempotencyStore, SendPace, SendPacing, SessionStore } from '../pipeline/ports.ts';
 import type { SendResult } from '../smartqq/send.ts';
 import {
   IdempotencyInProgressError,
@@ -31,8 +32,8 @@ export interface SendFlowDeps {
   readonly pacing: SendPacing;
   readonly idempotency: IdempotencyStore;
   readonly sender: MessageSender;
-  /** At most one message every this many ms per account; 0 turns pacing off. */
-  readonly sendIntervalMs: number;
+  /** The account's send pace, shared with the replies (an interval of 0 turns it off). */
+  readonly sendPace: SendPace;
   readonly now: () => number;
 }
 
@@ -150,9 +151,9 @@ function unwrap(err: unknown): never {
 async function attempt(deps: SendFlowDeps, request: SendRequest): Promise<Attempt> {
   const { session, contacts } = currentLogin(await deps.sessions.get(request.account), request.account);
   const recipient = resolveRecipient(contacts, request.type, request.to);
-  if (deps.sendIntervalMs > 0) {
-    const slot = await deps.pacing.tryNow(request.account, deps.sendIntervalMs, deps.now());
-    if (!slot.ok) throw new PacingError(slot.retryAfterMs);
+  if (deps.sendPace.intervalMs > 0) {
+    const turn = await deps.pacing.take(request.account, deps.sendPace, deps.now(), 0);
+    if (!turn.ok) throw new PacingError(turn.retryAfterMs);
   }
   let upstream: SendResult;
   try {
@@ -160,6 +161,14 @@ async function attempt(deps: SendFlowDeps, request: SendRequest): Promise<Attemp
   } catch (err) {
     throw new CalledUpstreamError(err);
   }
+  reportApiSend({
+    account: request.account,
+    chatType: request.type,
+    to: recipient.name,
+    text: request.text,
+    status: upstream.status,
+    ...('retcode' in upstream && upstream.retcode !== undefined ? { retcode: upstream.retcode } : {}),
+  });
   return { outcome: outcomeOf(upstream), recipient: recipient.name, upstream };
 }
 

@@ -1,7 +1,9 @@
 /**
  * The AWS stand-ins of the local runtime, embedded in this process on loopback ports: dynalite
- * (DynamoDB, in memory) and fauxqs (SQS). Pure npm packages: no Docker, no Java.
+ * (DynamoDB, in memory or in a LevelDB folder) and fauxqs (SQS, in memory). Pure npm packages: no
+ * Docker, no Java.
  */
+import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -31,9 +33,12 @@ export interface EmulatorPorts {
   /** 0 (the default) picks a free port. */
   readonly dynamodbPort?: number;
   readonly sqsPort?: number;
+  /** A folder where DynamoDB keeps its tables (created if missing); default in memory. */
+  readonly dynamodbPath?: string;
 }
 
 interface DynaliteOptions {
+  path?: string;
   createTableMs?: number;
   deleteTableMs?: number;
   updateTableMs?: number;
@@ -42,9 +47,18 @@ interface DynaliteOptions {
 // dynalite is CommonJS without type declarations.
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: DynaliteOptions) => Server;
 
-/** dynalite in memory. Tables are ACTIVE at once (dynalite's default keeps them CREATING for 500 ms). */
-export async function startDynamoEmulator(port = 0): Promise<Emulator> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+/**
+ * dynalite, in memory or in the LevelDB folder `path`. Tables are ACTIVE at once (dynalite's default
+ * keeps them CREATING for 500 ms).
+ */
+export async function startDynamoEmulator(port = 0, path?: string): Promise<Emulator> {
+  if (path !== undefined) mkdirSync(path, { recursive: true });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(path !== undefined ? { path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
@@ -87,7 +101,7 @@ export function localSqsClient(endpoint: string, region = LOCAL_REGION): SQSClie
 }
 
 export async function startEmulators(ports: EmulatorPorts = {}): Promise<Emulators> {
-  const dynamo = await startDynamoEmulator(ports.dynamodbPort);
+  const dynamo = await startDynamoEmulator(ports.dynamodbPort, ports.dynamodbPath);
   let sqs: Emulator;
   try {
     sqs = await startSqsEmulator(ports.sqsPort);

@@ -7,16 +7,19 @@
  * The handlers read their configuration from `process.env` at cold start, so the runtime sets the
  * variables the stack sets, then imports them. Modules load once per process: a runtime can start
  * once per process (a second one would run handlers bound to the first one's emulators).
+ *
+ * With `smartqqUrl` the functions talk to that SmartQQ-compatible server instead of the built-in
+ * simulator; with `dataDir` DynamoDB keeps its tables there, so the rules, the session and the
+ * outbox survive a restart.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../lib/config.ts';
 import { createDynamoClients } from '../../lib/state/dynamo.ts';
 import { createQueues, localQueueNames, type QueueUrls } from '../../lib/state/queues.ts';
-import type { LocalRuntimeInfo } from '../../lib/state/runtime-file.ts';
+import { claimRuntimeFile, releaseRuntimeFile, writeRuntimeFile } from '../../lib/state/runtime-file.ts';
 import { createTables, localTableNames, type TableNames } from '../../lib/state/tables.ts';
 import { DynamoRuleStore } from '../../lib/stores/rule-store.ts';
 import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
@@ -37,12 +40,19 @@ import { startSchedule } from './schedule.ts';
 import { type BatchReport, startSqsEventSource } from './sqs-event-source.ts';
 
 export interface LocalRuntimeOptions {
-  /** The SmartQQ world; default `local/demo-world.json`. */
+  /** The built-in simulator's world; default `local/demo-world.json`. */
   readonly world?: unknown;
+  /** A SmartQQ-compatible server to use instead of the built-in simulator (then `account` is needed). */
+  readonly smartqqUrl?: string;
   /** The bot account (ACCOUNT); default the world's first account (the demo's 20001). */
   readonly account?: string;
-  /** Rules imported at start through `DynamoRuleStore.importRules`; default `local/demo-rules.json`. */
+  /**
+   * Rules imported at start, replacing those of the accounts they name. Without them the demo rules
+   * (`local/demo-rules.json`) are imported when the rules table is empty (a new data folder).
+   */
   readonly rules?: readonly unknown[];
+  /** Where DynamoDB keeps its tables on disk; default in memory (nothing survives a stop). */
+  readonly dataDir?: string;
   /** 0 (the default) picks a free port; likewise for every port. */
   readonly simulatorPort?: number;
   readonly sendApiPort?: number;
@@ -60,13 +70,18 @@ export interface LocalRuntimeOptions {
   readonly pollerTimeoutMs?: number;
   /** SEND_INTERVAL_MS; default the functions' own (3 s). */
   readonly sendIntervalMs?: number;
+  /** SEND_BURST; default the functions' own (3). */
+  readonly sendBurst?: number;
   /** API_TOKEN; default a random one. */
   readonly apiToken?: string;
   /** The consumer event source's long-poll wait; default 20 s. */
   readonly sqsWaitTimeSeconds?: number;
-  /** Where to write the runtime file (`.local-data/runtime.json`) for `npm run rules -- --local`; none if absent. */
+  /**
+   * The runtime file (`.local-data/runtime.json`) for `npm run rules -- --local`, claimed before
+   * anything starts (a live runtime holding it is an error) and removed on close; none if absent.
+   */
   readonly runtimeFile?: string;
-  /** Powertools' POWERTOOLS_LOG_LEVEL for the handlers, unless the environment sets it; default WARN. */
+  /** Powertools' POWERTOOLS_LOG_LEVEL for the handlers; default the environment's, else WARN. */
   readonly handlerLogLevel?: string;
   /** Imports the handlers once the environment is set; default the real ones. */
   readonly loadHandlers?: () => Promise<FunctionHandlers>;
@@ -80,9 +95,10 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   readonly account: string;
-  readonly simulator: Simulator;
-  /** The simulator's control API, `<simulator.url>/_sim`. */
-  readonly controlUrl: string;
+  /** The built-in simulator; absent with `smartqqUrl`. */
+  readonly simulator: Simulator | undefined;
+  /** The SmartQQ server the functions use: the simulator's URL, or `smartqqUrl`. */
+  readonly smartqqUrl: string;
   /** The send API's base URL (`POST <sendApiUrl>/v1/messages`). */
   readonly sendApiUrl: string;
   readonly apiToken: string;
@@ -108,6 +124,7 @@ const DEFAULTS = {
   // The functions' own defaults (lib/config.ts), written out as the stack would.
   pollMarginMs: ENV.POLL_MARGIN_MS.parse(undefined),
   sendIntervalMs: ENV.SEND_INTERVAL_MS.parse(undefined),
+  sendBurst: ENV.SEND_BURST.parse(undefined),
   scheduleRateMs: 60_000,
   sqsWaitTimeSeconds: 20,
   handlerLogLevel: 'WARN',
@@ -122,7 +139,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     );
   started = true;
   const world = options.world ?? demoWorld;
-  const account = options.account ?? firstAccount(world);
+  const account = options.account ?? (options.smartqqUrl ? undefined : firstAccount(world));
+  if (account === undefined)
+    throw new Error('the account to run the bot as is needed with a SmartQQ server URL');
   const holdMs = options.pollHoldMs ?? DEFAULTS.pollHoldMs;
   const marginMs = options.pollMarginMs ?? DEFAULTS.pollMarginMs;
   const rateMs = options.scheduleRateMs ?? DEFAULTS.scheduleRateMs;
@@ -137,15 +156,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
   /** What to stop, in start order; stopped in reverse. */
   const stops: (() => Promise<void> | void)[] = [];
+  let releaseHeldPolls = () => {};
   const stopAll = async () => {
     closing = true;
+    // The poller in a held poll gets its answer at once; its time then reads 0 (schedule.close), so
+    // it stops polling and gives the lease back while DynamoDB is still up.
+    releaseHeldPolls();
     for (const stop of stops.reverse()) await stop();
   };
 
   try {
+    let claim: { pid: number; startedAt: string } | undefined;
+    if (options.runtimeFile) {
+      const file = options.runtimeFile;
+      const { replacedPid, ...claimed } = claimRuntimeFile(file);
+      claim = claimed;
+      stops.push(() => releaseRuntimeFile(file));
+      if (replacedPid !== undefined)
+        log(`replaced ${file}, left by npm start (pid ${replacedPid}) which is gone`);
+    }
     const emulators = await startEmulators({
       ...(options.dynamodbPort !== undefined ? { dynamodbPort: options.dynamodbPort } : {}),
       ...(options.sqsPort !== undefined ? { sqsPort: options.sqsPort } : {}),
+      ...(options.dataDir !== undefined ? { dynamodbPath: path.join(options.dataDir, 'dynamodb') } : {}),
     });
     stops.push(() => emulators.close());
     const dynamo = createDynamoClients({ endpoint: emulators.dynamodbEndpoint, region: emulators.region });
@@ -158,18 +191,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const tables = localTableNames(PREFIX);
     await createTables(dynamo.client, tables);
     const queues = await createQueues(sqs, localQueueNames(PREFIX));
-    await new DynamoRuleStore({ doc: dynamo.doc, tableName: tables.rules }).importRules(
-      options.rules ?? demoRules,
-    );
+    const rules = new DynamoRuleStore({ doc: dynamo.doc, tableName: tables.rules });
+    if (options.rules) await rules.importRules(options.rules, { replace: true });
+    else if ((await rules.list()).length === 0) await rules.importRules(demoRules);
 
-    const simulator = await startSimulator({
-      world,
-      pollHoldMs: holdMs,
-      ...(options.simulatorPort !== undefined ? { port: options.simulatorPort } : {}),
-      ...(options.autoScanAfterMs !== undefined ? { autoScanAfterMs: options.autoScanAfterMs } : {}),
-      ...(options.simulatorLog ? { log: options.simulatorLog } : {}),
-    });
-    stops.push(() => simulator.close());
+    let simulator: Simulator | undefined;
+    if (!options.smartqqUrl) {
+      const started = await startSimulator({
+        world,
+        pollHoldMs: holdMs,
+        ...(options.simulatorPort !== undefined ? { port: options.simulatorPort } : {}),
+        ...(options.autoScanAfterMs !== undefined ? { autoScanAfterMs: options.autoScanAfterMs } : {}),
+        ...(options.simulatorLog ? { log: options.simulatorLog } : {}),
+      });
+      stops.push(() => started.close());
+      releaseHeldPolls = () => started.releaseHeldPolls();
+      simulator = started;
+    }
+    const smartqqUrl = options.smartqqUrl ?? (simulator as Simulator).url;
 
     const environment = functionEnvironment({
       ACCOUNT: account,
@@ -179,12 +218,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       INBOUND_QUEUE_URL: queues.inbound,
       DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint,
       SQS_ENDPOINT: emulators.sqsEndpoint,
-      SMARTQQ_BASE_URL: simulator.url,
+      SMARTQQ_BASE_URL: smartqqUrl,
       POLL_MAX_HOLD_MS: String(holdMs),
       POLL_MARGIN_MS: String(marginMs),
       POLLER_RATE_MS: String(rateMs),
       API_TOKEN: apiToken,
       SEND_INTERVAL_MS: String(options.sendIntervalMs ?? DEFAULTS.sendIntervalMs),
+      SEND_BURST: String(options.sendBurst ?? DEFAULTS.sendBurst),
     });
     const restoreEnv = applyEnvironment({
       ...environment,
@@ -192,21 +232,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       AWS_REGION: emulators.region,
       // Local only, so the terminal shows the demo rather than every log line and metric blob.
       POWERTOOLS_LOG_LEVEL:
-        process.env.POWERTOOLS_LOG_LEVEL ?? options.handlerLogLevel ?? DEFAULTS.handlerLogLevel,
+        options.handlerLogLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? DEFAULTS.handlerLogLevel,
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     });
     stops.push(restoreEnv);
     const handlers = await (options.loadHandlers ?? loadFunctionHandlers)();
-
-    if (options.runtimeFile) {
-      const file = options.runtimeFile;
-      writeRuntimeFile(file, {
-        dynamodbEndpoint: emulators.dynamodbEndpoint,
-        region: emulators.region,
-        tables: { rules: tables.rules, sessions: tables.sessions, guards: tables.guards },
-      });
-      stops.push(() => rmSync(file, { force: true }));
-    }
 
     const http = await startHttpApi({
       handler: handlers.send,
@@ -216,6 +246,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       log,
     });
     stops.push(() => http.close());
+
+    if (options.runtimeFile) {
+      writeRuntimeFile(options.runtimeFile, {
+        ...claim,
+        dynamodbEndpoint: emulators.dynamodbEndpoint,
+        region: emulators.region,
+        account,
+        sendApiUrl: http.url,
+        tables: { rules: tables.rules, sessions: tables.sessions, guards: tables.guards },
+      });
+    }
 
     const eventSource = await startSqsEventSource({
       sqs,
@@ -248,7 +289,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     return {
       account,
       simulator,
-      controlUrl: `${simulator.url}/_sim`,
+      smartqqUrl,
       sendApiUrl: http.url,
       apiToken,
       dynamodbEndpoint: emulators.dynamodbEndpoint,
@@ -296,11 +337,6 @@ function applyEnvironment(values: Record<string, string>): () => void {
 function setVariable(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name];
   else process.env[name] = value;
-}
-
-function writeRuntimeFile(file: string, info: LocalRuntimeInfo): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(info, null, 2)}\n`);
 }
 
 function firstAccount(world: unknown): string {

@@ -36,7 +36,15 @@ export type Invocation<TResult> =
     }
   | { readonly outcome: 'timeout'; readonly requestId: string; readonly durationMs: number };
 
-export function createLambdaContext(fn: LambdaFunction, now: () => number = Date.now): Context {
+/**
+ * `endsEarly`: once aborted, the time left reads 0, as when the runtime shuts down (the handler
+ * finishes what it started and starts nothing new, as the poller does near its deadline).
+ */
+export function createLambdaContext(
+  fn: LambdaFunction,
+  now: () => number = Date.now,
+  endsEarly?: AbortSignal,
+): Context {
   const deadline = now() + fn.timeoutMs;
   const region = fn.region ?? LOCAL_REGION;
   const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
@@ -54,7 +62,7 @@ export function createLambdaContext(fn: LambdaFunction, now: () => number = Date
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${fn.functionName}`,
     logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - now()),
+    getRemainingTimeInMillis: () => (endsEarly?.aborted ? 0 : Math.max(0, deadline - now())),
     done: callbackOnly('done'),
     fail: callbackOnly('fail'),
     succeed: callbackOnly('succeed'),
@@ -75,8 +83,9 @@ export async function invoke<TEvent, TResult>(
   event: TEvent,
   fn: LambdaFunction,
   log: RuntimeLog = () => {},
+  endsEarly?: AbortSignal,
 ): Promise<Invocation<TResult>> {
-  const context = createLambdaContext(fn);
+  const context = createLambdaContext(fn, Date.now, endsEarly);
   const requestId = context.awsRequestId;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);

@@ -2,11 +2,11 @@
  * EventBridge Scheduler, in process: invokes a function with a Scheduled Event every `rateMs`
  * (a `rate(...)` rule), the first time at once.
  *
- * EventBridge fires whether or not the previous invocation has ended; in AWS the poller's lease
- * turns the overlapping invocation away. In process, a tick that finds the previous invocation still
- * within its timeout is skipped instead (and logged): two handlers sharing one process and one set of
- * clients would test nothing the lease tests do not. A previous invocation that ran over its timeout
- * no longer counts: Lambda would have ended it, so the next tick runs.
+ * As in AWS, every tick starts an invocation whether or not earlier ones are still running: they
+ * overlap, each with its own context and time limit, and the poller's lease decides which of them
+ * polls (an invocation started near the holder's end waits and takes the lease over, so polling goes
+ * on without a gap). The overlapping invocations share this process and its module-level clients,
+ * as invocations in one warm Lambda container would not; the lease lives in DynamoDB either way.
  */
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
@@ -29,12 +29,17 @@ export interface ScheduleOptions<TResult> {
   readonly ruleName?: string;
   readonly onInvocation?: (invocation: Invocation<TResult>) => void;
   readonly log?: RuntimeLog;
-  /** How long `close()` waits for a running invocation before giving up on it; default 2 s. */
+  /** How long `close()` waits for the running invocations before giving up on them; default 2 s. */
   readonly closeGraceMs?: number;
 }
 
 export interface Schedule {
-  /** No more ticks; waits (at most the grace) for a running invocation. */
+  /** Invocations started and not yet ended (or timed out). */
+  readonly running: number;
+  /**
+   * No more ticks; the running invocations' time left drops to 0, and close waits (at most the grace)
+   * for them to end.
+   */
   close(): Promise<void>;
 }
 
@@ -56,31 +61,40 @@ export function scheduledEvent(ruleName: string, at: Date, region = LOCAL_REGION
 export function startSchedule<TResult>(options: ScheduleOptions<TResult>): Schedule {
   const log = options.log ?? (() => {});
   const ruleName = options.ruleName ?? `${options.function.functionName}-schedule`;
-  let running: Promise<void> | undefined;
+  const running = new Set<Promise<void>>();
+  // On close, the running invocations' time runs out: they finish what they started and stop.
+  const shutdown = new AbortController();
   let closed = false;
 
   const tick = () => {
     if (closed) return;
-    if (running) {
-      log(`${ruleName}: tick skipped, ${options.function.functionName} is still running`);
-      return;
-    }
     const event = scheduledEvent(ruleName, new Date(), options.function.region);
-    running = invoke(options.handler, event, options.function, log).then((invocation) => {
-      running = undefined;
-      if (!closed) options.onInvocation?.(invocation);
+    const invocation: Promise<void> = invoke(
+      options.handler,
+      event,
+      options.function,
+      log,
+      shutdown.signal,
+    ).then((result) => {
+      running.delete(invocation);
+      if (!closed) options.onInvocation?.(result);
     });
+    running.add(invocation);
   };
 
   const timer = setInterval(tick, options.rateMs);
   tick();
 
   return {
+    get running() {
+      return running.size;
+    },
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(timer);
-      if (running) await Promise.race([running, delay(options.closeGraceMs ?? 2_000)]);
+      shutdown.abort();
+      if (running.size > 0) await Promise.race([Promise.all(running), delay(options.closeGraceMs ?? 2_000)]);
     },
   };
 }

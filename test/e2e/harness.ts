@@ -12,10 +12,12 @@
  */
 import type { SessionRecord, SessionState } from '../../lib/pipeline/ports.ts';
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime/index.ts';
-import type { InjectResult, MessageInput, SentRecord } from '../../local/simulator/index.ts';
+import type { InjectResult, MessageInput, SentRecord, Simulator } from '../../local/simulator/index.ts';
 
 export interface E2eRuntime {
   readonly runtime: LocalRuntime;
+  /** The built-in SmartQQ simulator the runtime talks to. */
+  readonly sim: Simulator;
   /** The runtime's own notices so far: function timeouts and errors, failed batches, skipped ticks. */
   readonly notices: readonly string[];
   /** Resolves with the session record once its state is `state` (the poller writes it). */
@@ -52,6 +54,8 @@ export async function startE2eRuntime(options: LocalRuntimeOptions = {}): Promis
     log: (line) => notices.push(line),
     ...options,
   });
+  const sim = runtime.simulator;
+  if (!sim) throw new Error('the e2e harness runs the built-in simulator: no smartqqUrl');
 
   const waitFor = async <T>(
     what: string,
@@ -72,6 +76,7 @@ export async function startE2eRuntime(options: LocalRuntimeOptions = {}): Promis
 
   return {
     runtime,
+    sim,
     notices,
     waitForSession: (state, timeoutMs = 15_000) =>
       waitFor(
@@ -82,9 +87,9 @@ export async function startE2eRuntime(options: LocalRuntimeOptions = {}): Promis
         },
         timeoutMs,
       ),
-    inject: (message) => runtime.simulator.injectMessage(message),
+    inject: (message) => sim.injectMessage(message),
     waitForSent: (match, timeoutMs = 15_000) =>
-      waitFor('a message the bot sent', () => runtime.simulator.sent().find(match), timeoutMs),
+      waitFor('a message the bot sent', () => sim.sent().find(match), timeoutMs),
     sendApi: (body, headers = {}) =>
       fetch(`${runtime.sendApiUrl}/v1/messages`, {
         method: 'POST',

@@ -57,7 +57,7 @@ describe('auto-replies', () => {
 
   it('a redelivered inbound record does not send twice', async () => {
     const message = fromAlice(`e2e-redelivery-${Date.now()}`, 424242);
-    const before = bot.runtime.simulator.sent().length;
+    const before = bot.sim.sent().length;
     // The same event twice, as a poller that published it twice would (distinct SQS dedup ids).
     for (const dedup of ['first', 'second']) {
       await bot.runtime.sqs.send(
@@ -69,11 +69,9 @@ describe('auto-replies', () => {
         }),
       );
     }
-    await bot.waitForSent(
-      (m, i = 0) => m.text === 'pong' && i >= 0 && bot.runtime.simulator.sent().length > before,
-    );
+    await bot.waitForSent((m, i = 0) => m.text === 'pong' && i >= 0 && bot.sim.sent().length > before);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const pongs = bot.runtime.simulator
+    const pongs = bot.sim
       .sent()
       .slice(before)
       .filter((m) => m.text === 'pong');
@@ -104,7 +102,7 @@ describe('the consumer handler', () => {
       eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:local-inbound.fifo',
       awsRegion: 'us-east-1',
     });
-    const before = bot.runtime.simulator.sent().length;
+    const before = bot.sim.sent().length;
     const result = await handler(
       {
         Records: [
@@ -116,7 +114,7 @@ describe('the consumer handler', () => {
     );
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
     expect(
-      bot.runtime.simulator
+      bot.sim
         .sent()
         .slice(before)
         .map((m) => m.text),
@@ -140,13 +138,13 @@ describe('the send API', () => {
   });
 
   it('refuses a wrong token with 401 and sends nothing', async () => {
-    const before = bot.runtime.simulator.counters().sends;
+    const before = bot.sim.counters().sends;
     const res = await bot.sendApi(
       { type: 'friend', to: { name: 'Ali' }, text: 'x' },
       { authorization: 'Bearer wrong-token-wrong-token' },
     );
     expect(res.status).toBe(401);
-    expect(bot.runtime.simulator.counters().sends).toBe(before);
+    expect(bot.sim.counters().sends).toBe(before);
   });
 });
 
@@ -166,26 +164,26 @@ describe('the poller', () => {
 
   it('absorbs a 116 mid-run: the new ptwebqq is stored and replies go on', async () => {
     const p = 'c'.repeat(64);
-    bot.runtime.simulator.addFaults({ endpoint: 'poll2', retcode: 116, p });
+    bot.sim.addFaults({ endpoint: 'poll2', retcode: 116, p });
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     bot.inject({ type: 'friend', from: 'Alice', text: 'ping' });
-    const before = bot.runtime.simulator.sent().length;
+    const before = bot.sim.sent().length;
     await bot.waitForSent(() =>
-      bot.runtime.simulator
+      bot.sim
         .sent()
         .slice(before)
         .some((m) => m.text === 'pong'),
     );
     // The fault was served (a 116 really happened), and the session carries the new ptwebqq.
-    expect(bot.runtime.simulator.faults()).toEqual([]);
+    expect(bot.sim.faults()).toEqual([]);
     const record = await bot.runtime.sessions.get(bot.runtime.account);
     expect(record?.state).toBe('online');
     expect(record?.session?.ptwebqq).toBe(p);
   });
 
   it('a session that expires turns to needs_qr, and the send API answers 409', async () => {
-    bot.runtime.simulator.updateSettings({ autoScanAfterMs: null });
-    bot.runtime.simulator.expireSession();
+    bot.sim.updateSettings({ autoScanAfterMs: null });
+    bot.sim.expireSession();
     const record = await bot
       .waitForSession('needs_qr', 30_000)
       .catch(() => bot.waitForSession('scan_pending', 30_000));
@@ -193,6 +191,6 @@ describe('the poller', () => {
     const res = await bot.sendApi({ type: 'friend', to: { name: 'Ali' }, text: 'are you there?' });
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ error: 'session_offline' });
-    expect(bot.runtime.simulator.counters().eventsLost).toBe(0);
+    expect(bot.sim.counters().eventsLost).toBe(0);
   });
 });

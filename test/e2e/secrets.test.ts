@@ -34,7 +34,7 @@ afterAll(async () => {
 it('no secret of the session or the API token appears in any log line or answer', async () => {
   bot.inject({ type: 'friend', from: 'Alice', text: 'ping' });
   await bot.waitForSent((m) => m.text === 'pong');
-  bot.runtime.simulator.addFaults({ endpoint: 'poll2', retcode: 116 });
+  bot.sim.addFaults({ endpoint: 'poll2', retcode: 116 });
   bot.inject({ type: 'group', group: 'Hiking Club', from: 'Alice', text: '天气 上海' });
   await bot.waitForSent((m) => m.text.startsWith('上海'));
   const answers: string[] = [];

@@ -15,17 +15,25 @@ describe('readBotConfig (CDK context)', () => {
       smartqq: {},
       pollerRateMinutes: 1,
       sendIntervalMs: 3000,
+      sendBurst: 3,
     });
   });
 
   it('takes numbers from cdk.json and strings from -c alike', () => {
     const config = readBotConfig(
-      from({ account: 123456789, pollerRateMinutes: '5', sendIntervalMs: 0, alarmEmail: 'me@example.com' }),
+      from({
+        account: 123456789,
+        pollerRateMinutes: '5',
+        sendIntervalMs: 0,
+        sendBurst: '5',
+        alarmEmail: 'me@example.com',
+      }),
     );
     expect(config).toMatchObject({
       account: '123456789',
       pollerRateMinutes: 5,
       sendIntervalMs: 0,
+      sendBurst: 5,
       alarmEmail: 'me@example.com',
     });
   });
@@ -54,6 +62,7 @@ describe('readBotConfig (CDK context)', () => {
     [{ account: '20001', pollerRateMinutes: 0 }, /'pollerRateMinutes'/],
     [{ account: '20001', pollerRateMinutes: MAX_POLLER_RATE_MINUTES + 1 }, /'pollerRateMinutes'/],
     [{ account: '20001', sendIntervalMs: -1 }, /'sendIntervalMs'/],
+    [{ account: '20001', sendBurst: 0 }, /'sendBurst'/],
     [{ account: '20001', alarmEmail: 'not-an-email' }, /'alarmEmail'/],
     [{ account: '20001', smartqqBaseUrl: 'smartqq.example.com' }, /'smartqqBaseUrl'/],
   ])('refuses %j, naming the key', (context, message) => {

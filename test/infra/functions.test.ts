@@ -130,6 +130,8 @@ describe('environment: what each handler reads, and nothing it does not', () => 
   it('the send pace goes to both functions that send, the same value', () => {
     expect(variablesOf('consumer').SEND_INTERVAL_MS).toBe('3000');
     expect(variablesOf('send').SEND_INTERVAL_MS).toBe('3000');
+    expect(variablesOf('consumer').SEND_BURST).toBe('3');
+    expect(variablesOf('send').SEND_BURST).toBe('3');
   });
 
   it('send: the token as a secret to fetch, never as a plain value', () => {

@@ -6,6 +6,8 @@
 import type {
   IdempotencyClaim,
   IdempotencyStore,
+  PaceGrant,
+  SendPace,
   SendPacing,
   SessionChanges,
   SessionRecord,
@@ -105,26 +107,18 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 }
 
 export class MemorySendPacing implements SendPacing {
-  /** The next free slot per account (ms since epoch). */
-  readonly nextFree = new Map<string, number>();
+  /** The token bucket's theoretical arrival time per account (ms since epoch), as the DynamoDB store keeps it. */
+  readonly tat = new Map<string, number>();
   calls = 0;
 
-  async tryNow(
-    account: string,
-    intervalMs: number,
-    nowMs: number,
-  ): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
+  async take(account: string, pace: SendPace, nowMs: number, maxWaitMs: number): Promise<PaceGrant> {
     this.calls++;
-    const free = this.nextFree.get(account) ?? 0;
-    if (intervalMs > 0 && free > nowMs) return { ok: false, retryAfterMs: free - nowMs };
-    this.nextFree.set(account, nowMs + intervalMs);
-    return { ok: true };
-  }
-
-  async reserve(account: string, intervalMs: number, nowMs: number): Promise<number> {
-    this.calls++;
-    const slot = Math.max(nowMs, this.nextFree.get(account) ?? 0);
-    this.nextFree.set(account, slot + intervalMs);
-    return slot;
+    if (pace.intervalMs <= 0) return { ok: true, atMs: nowMs };
+    const tolerance = (Math.max(1, pace.burst) - 1) * pace.intervalMs;
+    const tat = this.tat.get(account) ?? nowMs;
+    const at = Math.max(nowMs, tat - tolerance);
+    if (at - nowMs > maxWaitMs) return { ok: false, retryAfterMs: at - nowMs };
+    this.tat.set(account, Math.max(tat, nowMs) + pace.intervalMs);
+    return { ok: true, atMs: at };
   }
 }

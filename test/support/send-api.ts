@@ -89,7 +89,7 @@ export function testApi(overrides: Partial<SendApiDeps> & Pick<SendApiDeps, 'acc
     sessions,
     pacing,
     idempotency,
-    sendIntervalMs: 0,
+    sendPace: { intervalMs: 0, burst: 1 },
     apiToken: async () => API_TOKEN,
     logger: new Logger({ serviceName: 'send', logLevel: 'DEBUG' }),
     metrics: new Metrics({ namespace: 'QQBotTest', serviceName: 'send' }),

@@ -200,14 +200,16 @@ describe('the poller', () => {
     expect((await world.sessions.get(ACCOUNT))?.state).toBe('online');
   });
 
-  it('a session that expires turns to needs_qr with a reason, once', async () => {
+  it('a session that expires needs a QR, says why once, and shows the new QR in the same invocation', async () => {
     await loginThroughPoller();
+    const before = await world.sessions.get(ACCOUNT);
     await control(sim, 'POST', 'expire-session', {});
     const report = await runPoller(world.deps());
-    expect(report).toMatchObject({ state: 'needs_qr' });
+    expect(report).toMatchObject({ state: 'scan_pending' });
     const record = await world.sessions.get(ACCOUNT);
     expect(record?.reason).toMatch(/scan a new QR code/);
     expect(record?.session).toBeUndefined();
+    expect(record?.qr?.fetchedAt).toBeGreaterThan(before?.stateSince ?? Number.POSITIVE_INFINITY);
     expect(world.logs.filter((l) => l.startsWith('error session needs a new QR scan'))).toHaveLength(1);
   });
 

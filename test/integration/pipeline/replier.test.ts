@@ -62,7 +62,7 @@ beforeAll(async () => {
     recentReplies: new DynamoRecentReplies(guards),
     idempotency: new DynamoIdempotencyStore(guards),
     pacing: new DynamoSendPacing(guards),
-    sendIntervalMs: 0,
+    sendPace: { intervalMs: 0, burst: 1 },
     hosts: singleBaseHosts(sim.url),
     remainingMs: () => 30_000,
     log: { info: log('info'), warn: log('warn'), error: log('error') },

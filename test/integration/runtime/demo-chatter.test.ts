@@ -4,16 +4,6 @@ import { DEMO_LINES, startDemoChatter } from '../../../local/runtime/demo-chatte
 import type { Simulator } from '../../../local/simulator/index.ts';
 import { loggedInClient, pollEvents, startSim } from '../../support/sim-control.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await sleep(20);
-  }
-}
-
 let sim: Simulator;
 let client: SmartQQClient;
 
@@ -27,37 +17,45 @@ afterAll(async () => {
 });
 
 describe('startDemoChatter', () => {
-  it('says demo lines through the control API, and prints each bot message with what it answers', async () => {
-    const printed: string[] = [];
+  it('says its lines through the control API, one every period, round after round', async () => {
+    const errors: string[] = [];
     const chatter = startDemoChatter({
       simulatorUrl: sim.url,
-      print: (l) => printed.push(l),
-      readEveryMs: 20,
+      everyMs: 100,
+      lines: [
+        { type: 'friend', from: 'Alice', text: 'ping' },
+        { type: 'group', group: 'Hiking Club', from: 'Bob & Co', text: 'hike?' },
+      ],
+      onError: (e) => errors.push(e),
     });
     try {
-      chatter.talk(60_000, [{ message: { type: 'friend', from: 'Alice', text: 'ping' }, shownAs: 'Ali' }]);
-      await waitFor(() => printed.length === 1);
-      const [event] = await pollEvents(client, 1);
-      const book = await client.loadContacts();
-      const alice = book.findFriends('Ali')[0];
-      const hiking = book.groups.find((g) => g.name === 'Hiking Club');
+      const events = await pollEvents(client, 3);
+      expect(events.map((e) => e.kind)).toEqual(['friend_message', 'group_message', 'friend_message']);
+      expect(events.map((e) => ('text' in e ? e.text : ''))).toEqual(['ping', 'hike?', 'ping']);
+      expect(errors).toEqual([]);
+    } finally {
+      chatter.close();
+    }
+  });
 
-      expect(event?.kind).toBe('friend_message');
-      await client.send({ kind: 'friend', uin: alice?.uin ?? 0 }, 'pong /微笑');
-      await client.send({ kind: 'group', gid: hiking?.gid ?? 0 }, 'hello, club');
-      await waitFor(() => printed.length === 3);
-
-      expect(printed).toEqual([
-        '[friend] Ali: ping',
-        '  ↳ bot to Ali ("ping"): pong [微笑]',
-        '  ↳ bot to Hiking Club: hello, club',
-      ]);
+  it('reports a line the simulator refuses, with the simulator’s reason', async () => {
+    const errors: string[] = [];
+    const chatter = startDemoChatter({
+      simulatorUrl: sim.url,
+      everyMs: 60_000,
+      lines: [{ type: 'friend', from: 'Nobody Known', text: 'hi' }],
+      onError: (e) => errors.push(e),
+    });
+    try {
+      for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^demo line refused: .*Nobody Known/);
     } finally {
       chatter.close();
     }
   });
 
   it('has demo lines the demo world accepts', () => {
-    for (const line of DEMO_LINES) expect(() => sim.injectMessage(line.message)).not.toThrow();
+    for (const line of DEMO_LINES) expect(() => sim.injectMessage(line)).not.toThrow();
   });
 });

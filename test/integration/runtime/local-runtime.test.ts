@@ -94,7 +94,7 @@ describe('startLocalRuntime', () => {
       INBOUND_QUEUE_URL: runtime.queues.inbound,
       DYNAMODB_ENDPOINT: runtime.dynamodbEndpoint,
       SQS_ENDPOINT: runtime.sqsEndpoint,
-      SMARTQQ_BASE_URL: runtime.simulator.url,
+      SMARTQQ_BASE_URL: runtime.smartqqUrl,
       POLL_MAX_HOLD_MS: '1000',
       POLL_MARGIN_MS: '5000',
       API_TOKEN: runtime.apiToken,
@@ -108,8 +108,12 @@ describe('startLocalRuntime', () => {
 
   it('writes the runtime file the rules CLI reads with --local', () => {
     expect(readLocalRuntime(projectDir)).toEqual({
+      pid: process.pid,
+      startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       dynamodbEndpoint: runtime.dynamodbEndpoint,
       region: 'us-east-1',
+      account: '20001',
+      sendApiUrl: runtime.sendApiUrl,
       tables: { rules: 'local-Rules', sessions: 'local-Sessions', guards: 'local-Guards' },
     });
   });
@@ -120,9 +124,9 @@ describe('startLocalRuntime', () => {
   });
 
   it('starts the simulator with the demo world, on loopback', () => {
-    expect(runtime.simulator.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(runtime.controlUrl).toBe(`${runtime.simulator.url}/_sim`);
-    expect(runtime.simulator.state().accounts.map((a) => a.qq)).toEqual([20001]);
+    expect(runtime.simulator?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(runtime.smartqqUrl).toBe(runtime.simulator?.url);
+    expect(runtime.simulator?.state().accounts.map((a) => a.qq)).toEqual([20001]);
   });
 
   it('invokes the poller at once, and feeds what it publishes to the consumer as SQS records', async () => {
@@ -165,7 +169,7 @@ describe('startLocalRuntime', () => {
     expect(process.env.API_TOKEN_SECRET_ID).toBe('left-over-from-the-shell');
     expect(process.env.INBOUND_QUEUE_URL).toBeUndefined();
     await expect(fetch(`${runtime.sendApiUrl}/v1/session`)).rejects.toThrow();
-    await expect(fetch(`${runtime.simulator.url}/_sim/state`)).rejects.toThrow();
+    await expect(fetch(`${runtime.smartqqUrl}/_sim/state`)).rejects.toThrow();
     await expect(fetch(runtime.dynamodbEndpoint)).rejects.toThrow();
     await expect(fetch(runtime.sqsEndpoint)).rejects.toThrow();
     expect(lines).toEqual([]);

@@ -81,22 +81,26 @@ describe('startSchedule', () => {
     expect(poller.events).toHaveLength(count);
   });
 
-  it('skips a tick while the previous invocation runs within its timeout', async () => {
+  it('starts every tick even while earlier invocations run, each with its own time limit, as EventBridge does', async () => {
     const poller = recorder(230);
-    const lines: string[] = [];
+    const invocations: Invocation<unknown>[] = [];
 
     schedule = startSchedule({
       handler: poller.handler,
       function: { functionName: 'p', timeoutMs: 1_000 },
       rateMs: 100,
-      log: (line) => lines.push(line),
+      onInvocation: (i) => invocations.push(i),
     });
-    await sleep(560);
+    await sleep(150);
+    const runningMidway = schedule.running;
+    await sleep(410);
 
-    // Ticks at 0 (runs to 230), 100 and 200 skipped, 300 (runs to 530), 400 and 500 skipped.
-    expect(poller.maxRunning).toBe(1);
-    expect(poller.events.length).toBeGreaterThanOrEqual(2);
-    expect(lines.filter((l) => l.includes('tick skipped')).length).toBeGreaterThanOrEqual(3);
+    // Ticks at 0, 100, 200, 300, 400, 500: each runs 230 ms, so two or three overlap at any time.
+    expect(runningMidway).toBe(2);
+    expect(poller.maxRunning).toBeGreaterThanOrEqual(2);
+    expect(poller.events.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(invocations.map((i) => i.requestId)).size).toBe(invocations.length);
+    expect(invocations.every((i) => i.outcome === 'success')).toBe(true);
   });
 
   it('runs the next tick when the previous invocation ran over its timeout', async () => {
@@ -117,7 +121,7 @@ describe('startSchedule', () => {
     expect(outcomes[0]).toBe('timeout');
   });
 
-  it('waits on close for a running invocation, at most the grace', async () => {
+  it('waits on close for the running invocations, at most the grace', async () => {
     const poller = recorder(5_000);
     schedule = startSchedule({
       handler: poller.handler,

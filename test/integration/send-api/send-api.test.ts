@@ -69,7 +69,7 @@ function apiOnSim(sendIntervalMs = 0): TestApi {
     account: ACCOUNT,
     sessions,
     sender: smartQQSender({ hosts: singleBaseHosts(sim.url), sessions }),
-    sendIntervalMs,
+    sendPace: { intervalMs: sendIntervalMs, burst: 1 },
   });
 }
 

@@ -66,7 +66,7 @@ beforeEach(() => {
   output = captureOutput();
   sender = stubSender();
   clock = Date.parse('2025-03-01T12:00:00.000Z');
-  api = testApi({ account: ACCOUNT, sender, sendIntervalMs: 3_000, now: () => clock });
+  api = testApi({ account: ACCOUNT, sender, sendPace: { intervalMs: 3_000, burst: 1 }, now: () => clock });
   api.sessions.put(onlineRecord(ACCOUNT, session, contacts, Date.parse('2025-03-01T08:00:00.000Z')));
 });
 afterEach(() => output.stop());

@@ -56,7 +56,14 @@ beforeEach(() => {
   pacing = new MemorySendPacing();
   idempotency = new MemoryIdempotencyStore();
   sender = stubSender();
-  deps = { sessions, pacing, idempotency, sender, sendIntervalMs: 3_000, now: () => clock };
+  deps = {
+    sessions,
+    pacing,
+    idempotency,
+    sender,
+    sendPace: { intervalMs: 3_000, burst: 1 },
+    now: () => clock,
+  };
 });
 
 describe('sending', () => {
@@ -91,7 +98,7 @@ describe('sending', () => {
       { status: 'session_problem', retcode: 100001, verdict: 'session_expired', partsSent: 0, parts: 1 },
       { status: 'rejected', retcode: 100006, reason: 'retcode 100006', partsSent: 1, parts: 2 },
     );
-    deps = { ...deps, sendIntervalMs: 0 };
+    deps = { ...deps, sendPace: { intervalMs: 0, burst: 1 } };
     const first = await sendMessage(deps, toAli);
     expect(() => answerFor(first.outcome)).toThrow(UpstreamSendError);
     expect(() => answerFor(first.outcome)).toThrow(
@@ -138,8 +145,18 @@ describe('pacing', () => {
     expect(sender.calls).toHaveLength(2);
   });
 
+  it('allows a burst, then one message per interval', async () => {
+    deps = { ...deps, sendPace: { intervalMs: 3_000, burst: 3 } };
+    for (let i = 0; i < 3; i++) await sendMessage(deps, toAli);
+    const refused = await sendMessage(deps, toAli).catch((err: unknown) => err);
+    expect((refused as PacingError).retryAfterMs).toBe(3_000);
+    clock += 3_000;
+    await sendMessage(deps, toAli);
+    expect(sender.calls).toHaveLength(4);
+  });
+
   it('is off with an interval of 0: the pacing store is not even asked', async () => {
-    deps = { ...deps, sendIntervalMs: 0 };
+    deps = { ...deps, sendPace: { intervalMs: 0, burst: 1 } };
     await sendMessage(deps, toAli);
     await sendMessage(deps, toAli);
     expect(sender.calls).toHaveLength(2);
@@ -165,7 +182,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('keys are per account and per key: another key sends again', async () => {
-    deps = { ...deps, sendIntervalMs: 0 };
+    deps = { ...deps, sendPace: { intervalMs: 0, burst: 1 } };
     await sendMessage(deps, toAli, 'k1');
     await sendMessage(deps, toAli, 'k2');
     expect(sender.calls).toHaveLength(2);

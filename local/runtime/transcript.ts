@@ -1,0 +1,71 @@
+/**
+ * The transcript `npm start` prints: every message the bot received (from the demo, injected through
+ * the simulator, or from any SmartQQ server), and every message it sent with what caused it — a
+ * rule answering a message, or the send API. It listens to the pipeline's activity channels
+ * (`lib/pipeline/activity.ts`), so it shows what the handlers did rather than guessing from the
+ * server's side.
+ */
+import {
+  type ApiSendActivity,
+  type InboundActivity,
+  listenToActivity,
+  type ReplyActivity,
+  type SendStatus,
+} from '../../lib/pipeline/activity.ts';
+import type { InboundMessage } from '../../lib/pipeline/ports.ts';
+import { parseFaceMarkers, plainText } from '../../lib/smartqq/content.ts';
+
+export interface Transcript {
+  close(): void;
+}
+
+export function startTranscript(print: (line: string) => void): Transcript {
+  const stop = listenToActivity({
+    inbound: (a) => print(inboundLine(a)),
+    reply: (a) => print(replyLine(a)),
+    apiSend: (a) => print(apiSendLine(a)),
+  });
+  return { close: stop };
+}
+
+/** `[friend] Ali: ping`, `[group Hiking Club] Trail Boss: anyone up for a hike?` */
+export function inboundLine({ message }: InboundActivity): string {
+  return `${chatLabel(message)} ${message.senderName}: ${message.text}`;
+}
+
+/** `  ↳ bot to Ali (rule ping, answering "ping"): pong` */
+export function replyLine({ message, ruleId, text, status, retcode }: ReplyActivity): string {
+  const to =
+    message.chatType === 'friend' ? message.chatName : `${message.senderName} in ${message.chatName}`;
+  const why = `rule ${ruleId}, answering ${JSON.stringify(message.text)}`;
+  return `  ↳ bot to ${to} (${why}): ${shown(text)}${outcome(status, retcode)}`;
+}
+
+/** `[send API] bot to Ali: hello from curl` */
+export function apiSendLine({ chatType, to, text, status, retcode }: ApiSendActivity): string {
+  const where = chatType === 'friend' ? to : `${chatType} ${to}`;
+  return `[send API] bot to ${where}: ${shown(text)}${outcome(status, retcode)}`;
+}
+
+function chatLabel(message: InboundMessage): string {
+  return message.chatType === 'friend' ? '[friend]' : `[${message.chatType} ${message.chatName}]`;
+}
+
+/** The text as the chat shows it: face markers (`/微笑`) as the face's name (`[微笑]`). */
+function shown(text: string): string {
+  return plainText(parseFaceMarkers(text));
+}
+
+function outcome(status: SendStatus, retcode: number | undefined): string {
+  const code = retcode === undefined ? '' : `, retcode ${retcode}`;
+  switch (status) {
+    case 'sent':
+      return '';
+    case 'uncertain':
+      return ` (uncertain${code}: maybe delivered, not resent)`;
+    case 'rejected':
+      return ` (refused${code})`;
+    case 'session_problem':
+      return ` (not sent${code}: the session needs a relink)`;
+  }
+}
