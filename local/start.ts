@@ -157,7 +157,8 @@ const watch = watchSession({
     showSession(change);
     // The demo talks once this run's login has loaded the contacts (a saved session may be dead).
     if (change.kind !== 'contacts' || change.contacts.fetchedAt < startedAt) return;
-    if (simulator && !demoStarted && !options.quietDemo) {
+    // The demo lines speak as the demo world's people: no demo in another world.
+    if (simulator && !demoStarted && !options.quietDemo && options.world === undefined) {
       demoStarted = true;
       const demo = startDemoChatter({ simulatorUrl: simulator.url, onError: warn });
       closers.push(() => demo.close());

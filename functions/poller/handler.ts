@@ -53,6 +53,9 @@ export const handler = middy(async (_event: ScheduledEvent, context: Context) =>
     metrics: counts,
   });
   logger.info('poller finished', { ...report });
+  // Also counted last, just before logMetrics publishes: in the local runtime overlapping
+  // invocations share this module's Metrics, and one may have published what the other counted.
+  counts.count(`poller_${report.status}`);
   return report;
 })
   .use(injectLambdaContext(logger))

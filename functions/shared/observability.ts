@@ -11,7 +11,13 @@ export const METRICS_NAMESPACE = 'QQBot';
 
 export function createObservability(serviceName: string, account: string) {
   const logger = new Logger({ serviceName, persistentKeys: { account } });
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName, defaultDimensions: { account } });
+  // Its own warnings as structured log lines, with the account, like every other line.
+  const metrics = new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName,
+    defaultDimensions: { account },
+    logger,
+  });
   const log: PipelineLog = {
     info: (message, extra) => logger.info(message, extra ?? {}),
     warn: (message, extra) => logger.warn(message, extra ?? {}),

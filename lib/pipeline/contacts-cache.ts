@@ -11,7 +11,7 @@ export async function loadContactsCache(client: SmartQQClient, nowMs: number): P
   const book = await client.loadContacts();
   const members: Record<string, Record<string, string>> = {};
   const selfUins = new Set<number>([client.session.tokens.uin, self.uin]);
-  // The bot's own echo comes back with its member uin, listed under its nick (PROTOCOL.md §4). A
+  // The bot's own echo comes back with its member uin, listed under its nick (docs/protocol.md §4). A
   // member who shares the bot's nick is then never answered either: silence beats a reply loop.
   const remember = (key: string, list: readonly { uin: number; nick: string; card?: string }[]) => {
     members[key] = Object.fromEntries(list.map((m) => [String(m.uin), m.card ?? m.nick]));

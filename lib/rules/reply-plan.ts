@@ -68,7 +68,7 @@ export async function planReplies(
   return { replies, skipped };
 }
 
-/** Stands for any face: received faces may come back under another name, or as `[表情]` (PROTOCOL.md §6). */
+/** Stands for any face: received faces may come back under another name, or as `[表情]` (docs/protocol.md §6). */
 const FACE = '\u{fffc}';
 const GENERIC_FACE = /\[表情\]/g;
 

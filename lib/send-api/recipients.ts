@@ -1,6 +1,6 @@
 /**
  * Who a message goes to, from the contacts cache of the current login. Ids (`uin`, `gid`, `did`)
- * change on every login (PROTOCOL.md §3), so a name is resolved against the cache, and an id is
+ * change on every login (docs/protocol.md §3), so a name is resolved against the cache, and an id is
  * accepted only if the cache of this login has it.
  */
 import type { ContactsCache, SessionRecord } from '../pipeline/ports.ts';

@@ -7,7 +7,7 @@ import { type ChatType, InvalidRequestError, UnknownAccountError } from './error
 
 /**
  * The longest text accepted, in characters (Unicode code points). SmartQQ itself takes 720 UTF-8
- * bytes per message; longer texts are split (PROTOCOL.md §5), so 2,000 Chinese characters make
+ * bytes per message; longer texts are split (docs/protocol.md §5), so 2,000 Chinese characters make
  * about nine messages — more than that is a document, not a chat message, and would flood the chat.
  */
 export const MAX_TEXT_CHARS = 2_000;

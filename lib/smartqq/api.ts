@@ -31,7 +31,7 @@ export interface JsonAnswer {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-/** nginx in front of s.web2 answered 404 now and then; real clients tried 3 times (PROTOCOL.md §1). */
+/** nginx in front of s.web2 answered 404 now and then; real clients tried 3 times (docs/protocol.md §1). */
 const NOT_FOUND_TRIES = 3;
 const NOT_FOUND_PAUSE_MS = 300;
 

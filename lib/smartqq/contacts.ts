@@ -1,5 +1,5 @@
 /**
- * Contacts (PROTOCOL.md §3): friends, groups, group members and cards, discussions, self info.
+ * Contacts (docs/protocol.md §3): friends, groups, group members and cards, discussions, self info.
  *
  * ids (uin, gid, did) change on every login, so callers resolve what a person names (a friend, a
  * group) against a fresh list by name or markname, and never keep ids across sessions.

@@ -1,5 +1,5 @@
 /**
- * The message content codec (PROTOCOL.md §5 sending, §6 received content). The rest of the bot
+ * The message content codec (docs/protocol.md §5 sending, §6 received content). The rest of the bot
  * sees `Segment`s, never the wire arrays.
  *
  * Wire form: an array of text strings and `["face", id]` items plus one `["font", {...}]` item —
@@ -16,7 +16,7 @@ export type Font = {
   readonly color: string;
 };
 
-/** The web client's font item (PROTOCOL.md §5). */
+/** The web client's font item (docs/protocol.md §5). */
 export const DEFAULT_FONT: Font = Object.freeze({
   name: '宋体',
   size: 10,
@@ -24,7 +24,7 @@ export const DEFAULT_FONT: Font = Object.freeze({
   color: '000000',
 });
 
-/** Bots split outgoing messages at 720 UTF-8 bytes (PROTOCOL.md §5, "Length"). */
+/** Bots split outgoing messages at 720 UTF-8 bytes (docs/protocol.md §5, "Length"). */
 export const SEND_MAX_BYTES = 720;
 /** How far back from the cut `splitForSending` looks for whitespace to cut at. */
 export const SPLIT_LOOKBACK_BYTES = 100;

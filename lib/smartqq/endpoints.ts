@@ -1,5 +1,5 @@
 /**
- * Where each SmartQQ call goes and the constants every call carries (PROTOCOL.md §1).
+ * Where each SmartQQ call goes and the constants every call carries (docs/protocol.md §1).
  */
 
 export const CLIENT_ID = 53999199;
@@ -41,7 +41,7 @@ export function realNamesOn(scheme: 'http' | 'https', port: number): SmartQQHost
   return { ptlogin: at('ssl.ptlogin2.qq.com'), sweb2: at('s.web2.qq.com'), d1web2: at('d1.web2.qq.com') };
 }
 
-/** A missing or wrong Referer gave HTTP 403 or a 1000xx retcode (PROTOCOL.md §1). */
+/** A missing or wrong Referer gave HTTP 403 or a 1000xx retcode (docs/protocol.md §1). */
 export const REFERER = {
   ptlogin:
     'https://xui.ptlogin2.qq.com/cgi-bin/xlogin?daid=164&target=self&style=40&pt_disable_pwd=1&mibao_css=m_webqq&appid=501004106&enable_qlogin=0&no_verifyimg=1&s_url=http%3A%2F%2Fw.qq.com%2Fproxy.html&f_url=loginerroralert&strong_login=1&login_state=10&t=20131024001',

@@ -1,5 +1,5 @@
 /**
- * The two hash functions of the SmartQQ web client (PROTOCOL.md §2, "Hash functions").
+ * The two hash functions of the SmartQQ web client (docs/protocol.md §2, "Hash functions").
  */
 
 /** ptqrtoken = hash33(qrsig). JS semantics on purpose: `e << 5` is a 32-bit shift, the sum a double. */

@@ -1,5 +1,5 @@
 /**
- * QR login and relink (PROTOCOL.md §2): ptqrshow → ptqrlogin loop → check_sig → getvfwebqq →
+ * QR login and relink (docs/protocol.md §2): ptqrshow → ptqrlogin loop → check_sig → getvfwebqq →
  * login2 → get_online_buddies2. The steps are separate functions so a caller can spread them over
  * several invocations (the cookie jar serialises with the session).
  */
@@ -140,7 +140,7 @@ async function link(api: SmartQQApi, session: Session): Promise<void> {
     path: '/api/getvfwebqq',
     query: { ptwebqq, clientid: CLIENT_ID, psessionid: '' },
   });
-  // Keep this vfwebqq: the one login2 returns was ignored by the web client (PROTOCOL.md §2 step 4).
+  // Keep this vfwebqq: the one login2 returns was ignored by the web client (docs/protocol.md §2 step 4).
   const { vfwebqq } = okResult('getvfwebqq', vf, vfwebqqSchema);
   const login2 = await api.json({
     endpoint: 'login2',

@@ -1,5 +1,5 @@
 /**
- * `msg_id` of the send calls (PROTOCOL.md §5): any number that increases within a session is
+ * `msg_id` of the send calls (docs/protocol.md §5): any number that increases within a session is
  * accepted; the web client used `(unix_seconds % 10000) * 10000 + seq`.
  */
 

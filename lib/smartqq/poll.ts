@@ -1,5 +1,5 @@
 /**
- * poll2, the long poll (PROTOCOL.md §4). One call returns every event of the response as typed
+ * poll2, the long poll (docs/protocol.md §4). One call returns every event of the response as typed
  * events, and every other answer as a typed outcome the caller acts on.
  *
  * A poll is never aborted: the server takes events off its queue when it writes the answer, so a

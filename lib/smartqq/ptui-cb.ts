@@ -1,5 +1,5 @@
 /**
- * The answer of `ptqrlogin` (PROTOCOL.md §2, step 2) is JavaScript, not JSON:
+ * The answer of `ptqrlogin` (docs/protocol.md §2, step 2) is JavaScript, not JSON:
  * `ptuiCB('<code>','0','<url>','0','<message>', '<nick>');` — spacing after the commas varies,
  * the body is UTF-8 and may end in `;\r\n`.
  */

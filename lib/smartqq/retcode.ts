@@ -1,5 +1,5 @@
 /**
- * Where a SmartQQ retcode is decided (PROTOCOL.md §4 "Retcodes" and §5). Every call's answer is
+ * Where a SmartQQ retcode is decided (docs/protocol.md §4 "Retcodes" and §5). Every call's answer is
  * reduced to one of these verdicts; the callers act on the verdict, never on raw numbers.
  */
 

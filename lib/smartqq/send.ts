@@ -1,5 +1,5 @@
 /**
- * Sending to a friend, a group or a discussion (PROTOCOL.md §5): face markers to faces, split at
+ * Sending to a friend, a group or a discussion (docs/protocol.md §5): face markers to faces, split at
  * 720 UTF-8 bytes, `content` as a JSON *string* with the font last, and a typed result.
  *
  * A 1202 is never resent here: it was often delivered anyway, and bots that resent it flooded groups.
@@ -121,7 +121,7 @@ async function sendOne(
   return decideSendAnswer(answer);
 }
 
-/** Success is `errCode == 0 || retcode == 0 || retcode == 100100` (PROTOCOL.md §5). */
+/** Success is `errCode == 0 || retcode == 0 || retcode == 100100` (docs/protocol.md §5). */
 export function decideSendAnswer(answer: { retcode?: number; errCode?: number }): PartOutcome {
   if (answer.errCode === 0) return { status: 'sent' };
   const retcode = answer.retcode ?? answer.errCode ?? -1;

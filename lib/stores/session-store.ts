@@ -30,7 +30,7 @@ export interface SessionStoreOptions {
 
 /**
  * The first msg_id. The web client's ids were `(unix_seconds % 10000) * 10000 + seq`, 8 digits
- * (PROTOCOL.md §5); starting at the smallest 8-digit number keeps ours looking like them, and any
+ * (docs/protocol.md §5); starting at the smallest 8-digit number keeps ours looking like them, and any
  * increasing number per session is accepted.
  */
 export const FIRST_MSG_ID = 10_000_001;

@@ -1,5 +1,5 @@
 /**
- * The ids of one session (PROTOCOL.md §3: uin, gid and did are not stable, they change between
+ * The ids of one session (docs/protocol.md §3: uin, gid and did are not stable, they change between
  * logins). Every login2 draws fresh random 32-bit numbers, none equal to the previous session's.
  * One uin per person for the whole session (friend list, group and discussion members alike).
  */
@@ -16,7 +16,7 @@ export class ContactIds {
   readonly selfMemberUin: number;
   /**
    * The send_uin of the echo of the account's own group/discussion sends, as the real server sent
-   * it: a number in no member list, random but fixed for the session (PROTOCOL.md §4, §7).
+   * it: a number in no member list, random but fixed for the session (docs/protocol.md §4, §7).
    */
   readonly echoUin: number;
   private readonly uinByQq = new Map<number, number>();

@@ -1,5 +1,5 @@
 /**
- * The contact and info answers (PROTOCOL.md §3), shaped and keyed like the fixtures in
+ * The contact and info answers (docs/protocol.md §3), shaped and keyed like the fixtures in
  * fixtures/smartqq/, for one session's ids. Names go out HTML-escaped as the real server sent them.
  */
 import type { ContactIds } from './contact-ids.ts';
@@ -88,7 +88,7 @@ export function groupDetailResult(group: Group, ids: ContactIds, world: World): 
       members: members.map(({ member, uin }) => ({ muin: uin, mflag: member.qq === group.owner ? 1 : 0 })),
       option: 2,
     },
-    // Absent, not empty, when nobody in the group set a card (PROTOCOL.md §3).
+    // Absent, not empty, when nobody in the group set a card (docs/protocol.md §3).
     ...(withCards.length > 0 && {
       cards: withCards.map(({ member, uin }) => ({ muin: uin, card: esc(member.card as string) })),
     }),

@@ -45,7 +45,7 @@ export interface ContactsSnapshot {
   account: number;
   /** The account's uin in its groups' and discussions' member lists. */
   selfMemberUin: number;
-  /** The send_uin of the echo of its own group/discussion sends: in no member list (PROTOCOL.md §4, §7). */
+  /** The send_uin of the echo of its own group/discussion sends: in no member list (docs/protocol.md §4, §7). */
   echoUin: number;
   friends: Array<{ qq: number; nick: string; markname: string | null; uin: number }>;
   groups: Array<{ name: string; gid: number; code: number }>;

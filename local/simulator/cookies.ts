@@ -1,6 +1,6 @@
 /**
  * Cookies the Tencent way: `name=value; PATH=/; DOMAIN=qq.com;` with the trailing `;`
- * (PROTOCOL.md §7: at least one client's parser depends on it). The DOMAIN is written only when
+ * (docs/protocol.md §7: at least one client's parser depends on it). The DOMAIN is written only when
  * the request named a real `*.qq.com` host; addressed as 127.0.0.1 the cookies are host-only.
  */
 

@@ -1,6 +1,6 @@
 /**
  * poll2 events: what sits in a session queue and the `value` shapes of each poll_type
- * (PROTOCOL.md §4; chat shapes and key order as fixtures/smartqq/poll_messages.txt).
+ * (docs/protocol.md §4; chat shapes and key order as fixtures/smartqq/poll_messages.txt).
  */
 import { randomInt } from 'node:crypto';
 

@@ -1,5 +1,5 @@
 /**
- * Faults on demand (PROTOCOL.md §7): the next `count` calls of an endpoint (its last path segment)
+ * Faults on demand (docs/protocol.md §7): the next `count` calls of an endpoint (its last path segment)
  * answer a retcode, an HTTP error, late, not at all, with broken JSON, or (poll2) with the last
  * delivered event once more. Consumed one per call, first added first used.
  */

@@ -1,5 +1,5 @@
 /**
- * The SmartQQ simulator: the real servers' behaviour (PROTOCOL.md §7), quirks included, on one
+ * The SmartQQ simulator: the real servers' behaviour (docs/protocol.md §7), quirks included, on one
  * loopback port, with a control API for tests and demos (`/_sim/...`, or the same calls as methods).
  */
 import { SimulatorControl } from './control.ts';

@@ -86,7 +86,7 @@ export class Session {
   registered = false;
   ended: SessionEnd | undefined;
   lastDelivered: QueuedEvent | undefined;
-  /** msg_id counters per conversation, all from one base, so two conversations share msg_ids (PROTOCOL.md §4). */
+  /** msg_id counters per conversation, all from one base, so two conversations share msg_ids (docs/protocol.md §4). */
   private readonly msgIds = new Map<string, number>();
   private readonly msgIdBase = 10_000 + Math.floor(Math.random() * 40_000);
 

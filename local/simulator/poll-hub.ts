@@ -1,5 +1,5 @@
 /**
- * The long poll (PROTOCOL.md §4): a poll is held until there are events or the hold ends; only
+ * The long poll (docs/protocol.md §4): a poll is held until there are events or the hold ends; only
  * the most recent poller of a session gets events; events are taken off the queue when the answer
  * is written, and a client that has gone by then loses them (counted, not requeued: the real quirk).
  * Knows nothing of HTTP: a PollWaiter is whatever can be answered.

@@ -1,5 +1,5 @@
 /**
- * The QR login (PROTOCOL.md §2): one QR at a time, a new one replaces the previous. Waiting (66) →
+ * The QR login (docs/protocol.md §2): one QR at a time, a new one replaces the previous. Waiting (66) →
  * scanned (67) → confirmed (0), or expired (65) after its TTL or on demand. A confirmed QR carries
  * the login it created.
  */

@@ -1,5 +1,5 @@
 /**
- * Validation of the three send calls' `r` (PROTOCOL.md §5): `content` is a JSON *string* of an
+ * Validation of the three send calls' `r` (docs/protocol.md §5): `content` is a JSON *string* of an
  * array of text strings and `["face",N]` items with `["font",{...}]` last. Anything else is
  * rejected the way the server rejected malformed data, retcode 100006; a wrong clientid is 100001.
  */

@@ -1,5 +1,5 @@
 /**
- * The three send calls (PROTOCOL.md §5) past the HTTP layer: validate, resolve the target in the
+ * The three send calls (docs/protocol.md §5) past the HTTP layer: validate, resolve the target in the
  * session's ids, record the message, echo group and discussion messages back through poll when the
  * era has the echo (since 2017-05, §4, §7), and choose the answer by era.
  */
@@ -32,7 +32,7 @@ export function performSend(
   const req = parsed.request;
   const session = core.logins.session(req.psessionid);
   if (!login || !session || session.login !== login) return fail(100001);
-  // 2016–17: an expired login answered sends with 100012 (PROTOCOL.md §4, retcodes).
+  // 2016–17: an expired login answered sends with 100012 (docs/protocol.md §4, retcodes).
   if (!core.loginAlive(login)) return fail(100012);
   if (session.ended) return fail(100001);
   const target = resolveTarget(core, session, req);

@@ -33,7 +33,7 @@ export function randomTraceNumber(): number {
 
 /**
  * The psessionid is the hex of an Erlang external term `{Pid, Uin, Skey, Vfwebqq}`
- * (PROTOCOL.md §2; decoded from fixtures/smartqq/get_uin_psession.txt): a pid on node
+ * (docs/protocol.md §2; decoded from fixtures/smartqq/get_uin_psession.txt): a pid on node
  * `connserver_webqq@<ip>`, the uin as a 4-byte small big, the skey and the vfwebqq bytes as binaries.
  */
 export function buildPsessionid(uin: number, skey: string, vfwebqqHex: string): string {

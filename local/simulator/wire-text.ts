@@ -1,6 +1,6 @@
 /**
  * Text as the real server put it on the wire: names and message text HTML-escaped
- * (`&amp; &lt; &gt; &quot;`), newlines as `\r\n` (PROTOCOL.md §3, §6), and message content as
+ * (`&amp; &lt; &gt; &quot;`), newlines as `\r\n` (docs/protocol.md §3, §6), and message content as
  * `[["font",{...}], "text", ["face",14], ...]`.
  */
 import { faceName } from '../../lib/smartqq/faces.ts';

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import demoWorld from '../../local/demo-world.json' with { type: 'json' };
+import { startSimulator } from '../../local/simulator/index.ts';
 import { killGroup, type NpmStart, npmStart, PROJECT_DIR } from '../support/npm-start.ts';
 
 const run = promisify(exec);
@@ -197,4 +199,65 @@ describe('the printed curl', () => {
     npm.signalGroup('SIGINT');
     expect(await npm.exited).toBe(0);
   }, 90_000);
+});
+
+describe('another world, other rules, another server', () => {
+  it('--world and --rules: the bot runs as the world’s account, by those rules only', async () => {
+    const dir = dataDir();
+    writeFileSync(
+      path.join(dir, 'world.json'),
+      JSON.stringify({
+        people: [{ qq: 10009, nick: 'Zed' }],
+        accounts: [{ qq: 30001, nick: 'OtherBot', friends: [{ qq: 10009 }], groups: [], discussions: [] }],
+      }),
+    );
+    writeFileSync(
+      path.join(dir, 'rules.json'),
+      JSON.stringify([
+        {
+          account: '30001',
+          id: 'hi',
+          chatTypes: ['friend'],
+          match: 'exact',
+          pattern: 'hi',
+          replies: ['hello {sender}'],
+        },
+      ]),
+    );
+    const npm = start(['--world', path.join(dir, 'world.json'), '--rules', path.join(dir, 'rules.json')]);
+    const [, simulatorUrl] = await npm.waitFor(/SmartQQ simulator +(http:\/\/127\.0\.0\.1:\d+)/);
+    await npm.waitFor(/^online as 30001$/m);
+    for (const text of ['ping', 'hi']) {
+      await fetch(`${simulatorUrl}/_sim/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'friend', from: 'Zed', text }),
+      });
+    }
+
+    await npm.waitFor(/↳ bot to Zed \(rule hi, answering "hi"\): hello Zed/);
+    expect(npm.output()).toContain('QQ bot 30001, local runtime');
+    expect(npm.output()).toContain('[friend] Zed: ping');
+    expect(npm.output()).not.toMatch(/answering "ping"|demo line refused/);
+    npm.signalGroup('SIGINT');
+    expect(await npm.exited).toBe(0);
+  }, 60_000);
+
+  it('--smartqq-url: the bot logs in to that server and answers there; --log-level INFO shows the functions’ logs', async () => {
+    const server = await startSimulator({ world: demoWorld, autoScanAfterMs: 200, pollHoldMs: 5_000 });
+    try {
+      const npm = start(['--smartqq-url', server.url, '--account', '20001', '--log-level', 'INFO']);
+      await npm.waitFor(/^online as 20001$/m);
+      server.injectMessage({ type: 'friend', from: 'Alice', text: 'ping' });
+
+      await npm.waitFor(/↳ bot to Ali \(rule ping, answering "ping"\): pong/);
+      expect(server.sent().map((m) => [m.to.name, m.text])).toContainEqual(['Alice', 'pong']);
+      expect(npm.output()).toContain(`SmartQQ server     ${server.url}`);
+      expect(npm.output()).toMatch(/^\{"level":"INFO","message":"logged in by QR code"/m);
+      npm.signalGroup('SIGINT');
+      expect(await npm.exited).toBe(0);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });

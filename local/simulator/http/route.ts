@@ -30,7 +30,7 @@ export const JSON_TYPE_OF: Readonly<Record<HostKind, string>> = {
 
 /**
  * Why the request must be refused with a 403, or undefined when its headers are acceptable
- * (PROTOCOL.md §1). The checks were loose, and clients that worked for years must work here:
+ * (docs/protocol.md §1). The checks were loose, and clients that worked for years must work here:
  * - every call: a User-Agent (any non-empty one);
  * - check_sig: only an empty Referer (`Referer: ` sent with no value) is refused; none at all is
  *   what the web client sent, and any non-empty one was accepted (qq-bot-rebown sent the s.web2

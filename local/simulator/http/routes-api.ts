@@ -1,5 +1,5 @@
 /**
- * s.web2.qq.com/api: getvfwebqq and the contact calls (PROTOCOL.md §2 step 4, §3). Cookie or
+ * s.web2.qq.com/api: getvfwebqq and the contact calls (docs/protocol.md §2 step 4, §3). Cookie or
  * login problems answer 100000; a wrong vfwebqq, hash or id answers 100001 (a gid given as gcode: 6).
  */
 import { friendListHash } from '../../../lib/smartqq/hash.ts';
@@ -59,7 +59,7 @@ export const API_ROUTES: readonly Route[] = [
     handle: (ex, { core }) => {
       const login = apiLogin(ex, core);
       if (!login) return;
-      // After a 116 the current ptwebqq is the new `p` (PROTOCOL.md §4, retcodes).
+      // After a 116 the current ptwebqq is the new `p` (docs/protocol.md §4, retcodes).
       if (ex.query('ptwebqq') !== login.ptwebqq) return retcode(ex, 'api', 100000);
       core.log(`login: getvfwebqq ok for ${login.account.qq}`);
       ok(ex, { vfwebqq: login.vfwebqq });

@@ -1,6 +1,6 @@
 /**
  * d1.web2.qq.com/channel, except poll2 and the sends: login2 (a new session), the registration
- * call get_online_buddies2 (PROTOCOL.md §2 step 6), recent list and discussion detail.
+ * call get_online_buddies2 (docs/protocol.md §2 step 6), recent list and discussion detail.
  * Every failure here answers 100001.
  */
 import { discussionDetailResult, onlineBuddiesResult, recentResult } from '../contacts-view.ts';

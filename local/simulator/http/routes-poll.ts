@@ -49,7 +49,7 @@ export const POLL_ROUTE: Route = {
   handle: (ex, { core, fault }) => {
     const r = ex.r();
     if (!r) return retcode(ex, 'channel', 100006);
-    // r.ptwebqq is not checked: late clients sent it empty (PROTOCOL.md §4).
+    // r.ptwebqq is not checked: late clients sent it empty (docs/protocol.md §4).
     const login = loginOfCookies(core, ex);
     const session = typeof r.psessionid === 'string' ? core.logins.session(r.psessionid) : undefined;
     if (!login || !session || session.login !== login || Number(r.clientid) !== CLIENT_ID) {

@@ -1,5 +1,5 @@
 /**
- * QR login on ptlogin2 and the check_sig redirect (PROTOCOL.md §2, §7), with the cookies the real
+ * QR login on ptlogin2 and the check_sig redirect (docs/protocol.md §2, §7), with the cookies the real
  * servers set (fixtures/smartqq/get_ptwebqq_headers.txt, verify_status_*.txt).
  */
 import QRCode from 'qrcode';

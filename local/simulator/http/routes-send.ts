@@ -1,4 +1,4 @@
-/** The three send calls: text/plain answers with a trailing newline (PROTOCOL.md §1, §5). */
+/** The three send calls: text/plain answers with a trailing newline (docs/protocol.md §1, §5). */
 import { SEND_ENDPOINTS } from '../send-request.ts';
 import { performSend } from '../sending.ts';
 import { TEXT_TYPE } from './exchange.ts';

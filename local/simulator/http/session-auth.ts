@@ -1,5 +1,5 @@
 /**
- * The session cookies, checked on every s.web2 / d1.web2 call (PROTOCOL.md §7: a client whose jar
+ * The session cookies, checked on every s.web2 / d1.web2 call (docs/protocol.md §7: a client whose jar
  * lost them must fail): `uin=o<qq>`, `skey` and `p_skey` must be those of one login of the account.
  */
 import type { SimulatorCore } from '../core.ts';

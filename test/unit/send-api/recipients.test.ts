@@ -86,7 +86,7 @@ describe('resolveRecipient', () => {
       did: 31,
     });
     expect(() => resolveRecipient(contacts, 'friend', { uin: 21 })).toThrow(RecipientNotFoundError);
-    // A group's code is not its id (PROTOCOL.md §3).
+    // A group's code is not its id (docs/protocol.md §3).
     expect(() => resolveRecipient(contacts, 'group', { uin: 91 })).toThrow(RecipientNotFoundError);
     expect(() => resolveRecipient(contacts, 'discussion', { uin: 99 })).toThrow(
       /no discussion has the current id 99/,

@@ -412,7 +412,7 @@ describe('splitForSending', () => {
   });
 });
 
-/** Part sizes in units, straight from the rule of PROTOCOL.md §5 as `splitForSending` documents it. */
+/** Part sizes in units, straight from the rule of docs/protocol.md §5 as `splitForSending` documents it. */
 function referenceCuts(units: ReadonlyArray<{ bytes: number; space: boolean }>, max: number): number[] {
   const sizes: number[] = [];
   let start = 0;

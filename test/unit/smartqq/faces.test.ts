@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FACES, faceIdByName, faceName } from '../../../lib/smartqq/faces.ts';
 
 describe('face table', () => {
-  it('names the ids PROTOCOL.md §6 quotes', () => {
+  it('names the ids docs/protocol.md §6 quotes', () => {
     expect(faceName(0)).toBe('惊讶');
     expect(faceName(1)).toBe('撇嘴');
     expect(faceName(2)).toBe('色');

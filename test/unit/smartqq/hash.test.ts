@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { friendListHash, hash33 } from '../../../lib/smartqq/hash.ts';
 
 /**
- * Re-derivations written from PROTOCOL.md §2 in another way, to check the implementation
+ * Re-derivations written from docs/protocol.md §2 in another way, to check the implementation
  * against: exact integers (BigInt) with the 32-bit JS semantics spelled out, and bytes/hex via Buffer.
  */
 function referenceHash33(s: string): number {
@@ -32,7 +32,7 @@ function referenceFriendListHash(uin: number, ptwebqq: string): string {
 }
 
 describe('hash33', () => {
-  it('matches the real vector of PROTOCOL.md', () => {
+  it('matches the real vector of docs/protocol.md', () => {
     expect(hash33('Qjy*mWVaseiG-qeonlAXEtSvIMfHFWHB*0QN*Axsf6AZ*xWL6uDJ*WEGSl0YJhJM')).toBe(1264130581);
   });
 
@@ -66,7 +66,7 @@ describe('hash33', () => {
 });
 
 describe('friendListHash', () => {
-  it('matches the vectors of PROTOCOL.md', () => {
+  it('matches the vectors of docs/protocol.md', () => {
     expect(friendListHash(1234, 'bar')).toBe('62456143724B0099');
     expect(
       friendListHash(329395145, '72c68bf345063680ddbeb298f09f11b3a987d1bf8caaf200906592387f2eaf77'),

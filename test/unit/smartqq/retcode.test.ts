@@ -3,7 +3,7 @@ import { decideRetcode } from '../../../lib/smartqq/retcode.ts';
 import { decideSendAnswer } from '../../../lib/smartqq/send.ts';
 import { fixtureJson } from '../../support/fixtures.ts';
 
-describe('decideRetcode: every retcode of PROTOCOL.md §4', () => {
+describe('decideRetcode: every retcode of docs/protocol.md §4', () => {
   const table: [number, 'poll' | 'send' | 'other', string][] = [
     [0, 'poll', 'ok'],
     [102, 'poll', 'nothing_yet'],
