@@ -13,6 +13,7 @@ export interface BotConfig {
   readonly pollerRateMinutes: number;
   readonly sendIntervalMs: number;
   readonly sendBurst: number;
+  readonly conversationRepliesPerMinute: number;
   readonly alarmEmail?: string;
 }
 
@@ -46,6 +47,7 @@ const CONTEXT = z.object({
   pollerRateMinutes: z.coerce.number().int().min(1).max(MAX_POLLER_RATE_MINUTES).default(1),
   sendIntervalMs: ENV.SEND_INTERVAL_MS,
   sendBurst: ENV.SEND_BURST,
+  conversationRepliesPerMinute: ENV.CONVERSATION_REPLIES_PER_MINUTE,
   alarmEmail: z.email().optional(),
   smartqqBaseUrl: ENV.SMARTQQ_BASE_URL,
   smartqqPtloginUrl: ENV.SMARTQQ_PTLOGIN_URL,
@@ -82,6 +84,7 @@ export function readBotConfig(context: (key: string) => unknown): BotConfig {
     pollerRateMinutes: parsed.data.pollerRateMinutes,
     sendIntervalMs: parsed.data.sendIntervalMs,
     sendBurst: parsed.data.sendBurst,
+    conversationRepliesPerMinute: parsed.data.conversationRepliesPerMinute,
     ...(parsed.data.alarmEmail === undefined ? {} : { alarmEmail: parsed.data.alarmEmail }),
   };
 }

@@ -42,7 +42,13 @@ export class QQBotStack extends Stack {
       rateMinutes: config.pollerRateMinutes,
       environment: common,
     });
-    this.inbound = new InboundPipeline(this, 'InboundPipeline', { state: this.state, environment: paced });
+    this.inbound = new InboundPipeline(this, 'InboundPipeline', {
+      state: this.state,
+      environment: {
+        ...paced,
+        CONVERSATION_REPLIES_PER_MINUTE: String(config.conversationRepliesPerMinute),
+      },
+    });
     this.sendApi = new SendApi(this, 'SendApi', { state: this.state, environment: paced });
     this.alarms = new Alarms(this, 'Alarms', {
       account: config.account,

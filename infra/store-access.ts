@@ -12,11 +12,11 @@ export const STORE_ACTIONS = {
   DynamoOutbox: ['Query', 'BatchWriteItem'],
   /** guard-store.ts: a cooldown is a conditional PutItem; release → DeleteItem. */
   DynamoCooldownStore: ['PutItem', 'DeleteItem'],
-  /** guard-store.ts: remember → PutItem; isRecent → GetItem. */
-  DynamoRecentReplies: ['GetItem', 'PutItem'],
+  /** guard-store.ts: remember → PutItem; isRecent → GetItem; repliedWithin → Query. */
+  DynamoRecentReplies: ['GetItem', 'PutItem', 'Query'],
   /** idempotency-store.ts: claim and complete → PutItem (GetItem on a lost claim); release → DeleteItem. */
   DynamoIdempotencyStore: ['GetItem', 'PutItem', 'DeleteItem'],
-  /** pacing-store.ts: a slot is a conditional UpdateItem; a refused one is read back → GetItem. */
+  /** pacing-store.ts: a turn or a hold is a conditional UpdateItem; a refused one is read back → GetItem. */
   DynamoSendPacing: ['GetItem', 'UpdateItem'],
   /**
    * rule-store.ts as the consumer's RuleCache reads it: version() → GetItem, list(account) → Query.

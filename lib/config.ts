@@ -44,6 +44,11 @@ export const ENV = {
    */
   SEND_INTERVAL_MS: ms(3_000),
   SEND_BURST: z.coerce.number().int().min(1).max(20).default(3),
+  /**
+   * The circuit breaker: replies per conversation per minute before the bot falls silent there for
+   * five minutes, whatever the rules say (0 = off). A loop that no other guard caught ends here.
+   */
+  CONVERSATION_REPLIES_PER_MINUTE: z.coerce.number().int().min(0).max(60).default(6),
   /** The send API's bearer token: a Secrets Manager secret in AWS, a plain value locally. */
   API_TOKEN_SECRET_ID: z.string().min(1).optional(),
   API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -8,7 +8,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
-import { replyTo } from '../../lib/pipeline/replier.ts';
+import { conversationPace, replyTo } from '../../lib/pipeline/replier.ts';
 import { parseInboundMessage } from '../../lib/queue/inbound-queue.ts';
 import { RuleCache } from '../../lib/rules/rule-cache.ts';
 import { DynamoCooldownStore, DynamoRecentReplies } from '../../lib/stores/guard-store.ts';
@@ -32,6 +32,7 @@ const env = readEnv([
   'SMARTQQ_D1WEB2_URL',
   'SEND_INTERVAL_MS',
   'SEND_BURST',
+  'CONVERSATION_REPLIES_PER_MINUTE',
 ]);
 const { doc } = createAwsClients(env);
 const { logger, metrics, log, counts } = createObservability('consumer', env.ACCOUNT);
@@ -51,6 +52,7 @@ const base = {
   idempotency: new DynamoIdempotencyStore(guards),
   pacing: new DynamoSendPacing(guards),
   sendPace: { intervalMs: env.SEND_INTERVAL_MS, burst: env.SEND_BURST },
+  conversationPace: conversationPace(env.CONVERSATION_REPLIES_PER_MINUTE),
   hosts: smartQQHosts(env),
   log,
   metrics: counts,

@@ -36,6 +36,7 @@ export function toInboundMessage(
     time: event.time,
     linkedAt: contacts.linkedAt,
     receivedAt,
+    ...(contacts.selfUins.includes(chat.senderUin) ? { fromBot: true } : {}),
   };
 }
 
@@ -82,7 +83,14 @@ function roomChat(
 /** Whether the cache lacks a name this event needs (a new friend or group since the last load). */
 export function needsFreshContacts(event: ChatEvent, contacts: ContactsCache): boolean {
   if (event.kind === 'friend_message') return !contacts.friends.some((f) => f.uin === event.fromUin);
+  return !contacts.selfUins.includes(event.senderUin) && isUnknownMember(event, contacts);
+}
+
+/** A group or discussion message from a uin in no member list of that chat. */
+export function isUnknownMember(event: ChatEvent, contacts: ContactsCache): boolean {
   if (event.kind === 'group_message')
     return contacts.members[groupKey(event.gid)]?.[String(event.senderUin)] === undefined;
-  return contacts.members[discussionKey(event.did)]?.[String(event.senderUin)] === undefined;
+  if (event.kind === 'discussion_message')
+    return contacts.members[discussionKey(event.did)]?.[String(event.senderUin)] === undefined;
+  return false;
 }

@@ -12,7 +12,7 @@ import { type PollEvent, type PollLimits, type PollOutcome, pollNeedsMs } from '
 import { Session } from '../smartqq/session.ts';
 import { reportInbound } from './activity.ts';
 import { loadContactsCache } from './contacts-cache.ts';
-import { isChatEvent, needsFreshContacts, toInboundMessage } from './inbound-message.ts';
+import { isChatEvent, isUnknownMember, needsFreshContacts, toInboundMessage } from './inbound-message.ts';
 import type { InboundMessage, InboundQueue, Outbox, SessionRecord, SessionStore } from './ports.ts';
 import { advanceQrLogin } from './qr-login.ts';
 
@@ -214,7 +214,7 @@ class PollLoop {
       if (!contacts) continue;
       if (needsFreshContacts(event, contacts) && !this.contactsRefreshed) {
         this.contactsRefreshed = true;
-        await this.refreshContacts();
+        if (await this.refreshContacts()) await this.learnEchoSender(event);
       }
       messages.push(toInboundMessage(event, this.deps.account, this.record.contacts ?? contacts, this.now()));
     }
@@ -235,12 +235,31 @@ class PollLoop {
     }
   }
 
-  private async refreshContacts(): Promise<void> {
+  /** True when the contacts were reloaded. */
+  private async refreshContacts(): Promise<boolean> {
     try {
       await this.save({ contacts: await loadContactsCache(this.client, this.now()) });
+      return true;
     } catch (err) {
       this.deps.log.warn('could not refresh contacts', { reason: (err as Error).message });
+      return false;
     }
+  }
+
+  /**
+   * A group or discussion sender still in no member list right after a fresh load is the bot: its
+   * echo comes from a uin listed nowhere (docs/protocol.md §4, §7; pandolia/qqbot took "the member
+   * still unknown after a refresh" for itself). Kept with the contacts for the session, so its
+   * later echoes are known at once and trigger no refresh.
+   */
+  private async learnEchoSender(event: PollEvent): Promise<void> {
+    const contacts = this.record.contacts;
+    if (!contacts || !isChatEvent(event) || event.kind === 'friend_message') return;
+    if (!isUnknownMember(event, contacts) || contacts.selfUins.includes(event.senderUin)) return;
+    this.deps.log.info('a sender in no member list after a refresh: taken for the bot’s own echo', {
+      chat: event.kind,
+    });
+    await this.save({ contacts: { ...contacts, selfUins: [...contacts.selfUins, event.senderUin] } });
   }
 
   /** Relink without a QR; if the server refuses, the owner must scan a new QR (said once, clearly). */

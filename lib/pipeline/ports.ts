@@ -25,7 +25,10 @@ export interface ContactsCache {
   readonly discussions: readonly { did: number; name: string }[];
   /** Sender names per group gid / discussion did: uin → card or nick. */
   readonly members: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** The uins the bot sends from: its own, and its member uin in each group/discussion (the echo's send_uin). */
+  /**
+   * The uins the bot sends from: its own, its member uin, and the echo's send_uin once learned
+   * (docs/protocol.md §4: a sender still in no member list after a refresh is the bot's echo).
+   */
   readonly selfUins: readonly number[];
   readonly selfNick: string;
 }
@@ -102,6 +105,8 @@ export interface InboundMessage {
   /** The session the ids belong to. */
   readonly linkedAt: number;
   readonly receivedAt: number;
+  /** The sender is one of the bot's own uins (its echo, or the owner typing on another device). */
+  readonly fromBot?: boolean;
 }
 
 export interface PublishResult {
@@ -150,12 +155,18 @@ export type PaceGrant =
   | { readonly ok: true; readonly atMs: number }
   | { readonly ok: false; readonly retryAfterMs: number };
 
+/** Token buckets by name: an account's send pace, a conversation's circuit breaker. */
 export interface SendPacing {
   /**
-   * Takes the account's next send turn if it comes within `maxWaitMs` (0: now or never); a refused
-   * take holds nothing, so the caller can come back later without having cost anyone a turn.
+   * Takes the bucket's next turn if it comes within `maxWaitMs` (0: now or never); a refused take
+   * holds nothing, so the caller can come back later without having cost anyone a turn.
    */
-  take(account: string, pace: SendPace, nowMs: number, maxWaitMs: number): Promise<PaceGrant>;
+  take(bucket: string, pace: SendPace, nowMs: number, maxWaitMs: number): Promise<PaceGrant>;
+  /**
+   * Refuses every turn for `holdMs` from now (a tripped circuit breaker). True only for the call
+   * that started the hold: later calls during it change nothing.
+   */
+  holdOff(bucket: string, pace: SendPace, nowMs: number, holdMs: number): Promise<boolean>;
 }
 
 export type { PollEvent };

@@ -18,7 +18,7 @@ import type { SmartQQHosts } from '../smartqq/endpoints.ts';
 import type { SendResult, SendTarget } from '../smartqq/send.ts';
 import { Session } from '../smartqq/session.ts';
 import { reportReply } from './activity.ts';
-import { groupKey } from './contacts-cache.ts';
+import { discussionKey, groupKey } from './contacts-cache.ts';
 import type { PipelineLog, PipelineMetrics } from './poller.ts';
 import type {
   IdempotencyStore,
@@ -41,6 +41,12 @@ export interface ReplierDeps {
   readonly idempotency: IdempotencyStore;
   readonly pacing: SendPacing;
   readonly sendPace: SendPace;
+  /**
+   * The circuit breaker: at most `burst` replies at once in one conversation, then one per
+   * `intervalMs`, whatever the rules say (an interval of 0 turns it off). The last line of defence
+   * against a loop no other guard recognised.
+   */
+  readonly conversationPace: SendPace;
   readonly hosts: SmartQQHosts;
   /** Time the invocation has left. */
   readonly remainingMs: () => number;
@@ -48,6 +54,16 @@ export interface ReplierDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly log: PipelineLog;
   readonly metrics?: PipelineMetrics;
+}
+
+/** How long a tripped circuit breaker keeps a conversation silent. */
+export const BREAKER_OPEN_MS = 5 * 60_000;
+
+/** The circuit breaker's bucket for "at most N replies per conversation per minute" (0: off). */
+export function conversationPace(repliesPerMinute: number): SendPace {
+  return repliesPerMinute > 0
+    ? { intervalMs: 60_000 / repliesPerMinute, burst: repliesPerMinute }
+    : { intervalMs: 0, burst: 1 };
 }
 
 /** How long a reply's claim and result are kept: longer than any redelivery. */
@@ -58,7 +74,7 @@ const IN_PROGRESS_SECONDS = 120;
 const SAFETY_MS = 5_000;
 
 type ReplyRecord = {
-  readonly status: SendResult['status'];
+  readonly status: SendResult['status'] | 'suppressed';
   readonly parts?: number;
   readonly retcode?: number;
 };
@@ -92,7 +108,10 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
     {
       cooldowns: deps.cooldowns,
       recentReplies: deps.recentReplies,
-      selfUins: new Set(record.contacts.selfUins),
+      selfUins: new Set(
+        message.fromBot ? [...record.contacts.selfUins, message.senderUin] : record.contacts.selfUins,
+      ),
+      senderListed: senderListed(record, message),
     },
     now(),
   );
@@ -111,15 +130,29 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
   let replies = 0;
   try {
     for (const reply of plan.replies) {
-      try {
-        if (await sendOnce(`reply|${message.key}|${reply.rule.id}`, client, target, reply, message, deps)) {
-          replies++;
-        }
-      } catch (err) {
-        // The retry must be able to answer: give back the cooldowns this reply took.
+      const giveBackCooldowns = async () => {
         for (const { key } of cooldownKeys(reply, incoming, conversationKey(incoming))) {
           await deps.cooldowns.release(key);
         }
+      };
+      try {
+        const outcome = await sendOnce(
+          `reply|${message.key}|${reply.rule.id}`,
+          client,
+          target,
+          reply,
+          message,
+          deps,
+        );
+        if (outcome === 'sent') replies++;
+        // Not sent: the rule did not really answer, so it does not cool down either.
+        if (outcome === 'suppressed') {
+          skipped.push(`circuit_breaker:${reply.rule.id}`);
+          await giveBackCooldowns();
+        }
+      } catch (err) {
+        // The retry must be able to answer: give back the cooldowns this reply took.
+        await giveBackCooldowns();
         throw err;
       }
     }
@@ -129,7 +162,10 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
   return { replies, skipped };
 }
 
-/** Sends one reply unless it was already sent (or is being sent); true when this call sent it. */
+/**
+ * Sends one reply unless it was already sent (or is being sent): 'sent' when this call sent it (or
+ * may have: 1202), 'suppressed' when the circuit breaker held it back, 'none' otherwise.
+ */
 async function sendOnce(
   key: string,
   client: SmartQQClient,
@@ -137,11 +173,15 @@ async function sendOnce(
   reply: RuleMatch,
   message: InboundMessage,
   deps: ReplierDeps,
-): Promise<boolean> {
+): Promise<'sent' | 'suppressed' | 'none'> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const claim = await deps.idempotency.claim<ReplyRecord>(key, IN_PROGRESS_SECONDS, now());
-  if (claim.status !== 'new') return false;
+  if (claim.status !== 'new') return 'none';
+  if (!(await breakerAllows(message, deps))) {
+    await deps.idempotency.complete<ReplyRecord>(key, { status: 'suppressed' }, REPLY_RECORD_SECONDS, now());
+    return 'suppressed';
+  }
   let result: SendResult;
   try {
     // Paced per account, shared with the send API: a reply that must wait is delayed, not dropped;
@@ -184,7 +224,40 @@ async function sendOnce(
   );
   if (result.status === 'rejected') deps.log.error('reply rejected', { reason: result.reason });
   if (result.status === 'uncertain') deps.log.warn('reply uncertain: not resent', { reason: result.reason });
-  return result.status === 'sent' || result.status === 'uncertain';
+  return result.status === 'sent' || result.status === 'uncertain' ? 'sent' : 'none';
+}
+
+/**
+ * The per-conversation circuit breaker (DESIGN.md invariant 5): more replies in a conversation
+ * than its bucket allows trips it, and the conversation gets silence for BREAKER_OPEN_MS, the owner
+ * one log line and one `circuit_breaker_tripped` metric per trip, not one per message.
+ */
+async function breakerAllows(message: InboundMessage, deps: ReplierDeps): Promise<boolean> {
+  const now = deps.now ?? Date.now;
+  if (deps.conversationPace.intervalMs <= 0) return true;
+  const bucket = `conversation#${message.conversation}`;
+  const turn = await deps.pacing.take(bucket, deps.conversationPace, now(), 0);
+  if (turn.ok) return true;
+  deps.metrics?.count('replies_suppressed');
+  if (await deps.pacing.holdOff(bucket, deps.conversationPace, now(), BREAKER_OPEN_MS)) {
+    deps.metrics?.count('circuit_breaker_tripped');
+    deps.log.warn('circuit breaker: too many replies in this conversation; silent there for 5 minutes', {
+      conversation: message.conversation,
+      chat: message.chatName,
+      limitPerMinute: deps.conversationPace.burst,
+    });
+  }
+  return false;
+}
+
+/**
+ * Whether the sender is in the chat's member list as last loaded (a friend always is). Uins belong
+ * to one session: a message from an earlier one cannot be judged, and counts as listed.
+ */
+function senderListed(record: SessionRecord, message: InboundMessage): boolean {
+  if (message.chatType === 'friend' || record.contacts?.linkedAt !== message.linkedAt) return true;
+  const key = message.chatType === 'group' ? groupKey(message.chatId) : discussionKey(message.chatId);
+  return record.contacts?.members[key]?.[String(message.senderUin)] !== undefined;
 }
 
 /** The ids in the message belong to the session it was polled in; after a relink, find the chat by name. */

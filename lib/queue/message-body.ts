@@ -33,6 +33,7 @@ const inboundMessageSchema = z.object({
   time: int,
   linkedAt: z.number(),
   receivedAt: z.number(),
+  fromBot: z.boolean().optional(),
 }) satisfies z.ZodType<InboundMessage>;
 
 /**

@@ -1,13 +1,15 @@
 /**
  * From a message to the replies to send, with the loop and flood guards:
- * - never answer the bot's own messages (its uin, or the session-random send_uin of its group echo);
+ * - never answer the bot's own messages (its uins, or the session-random send_uin of its group echo);
+ * - never answer a sender in no member list of the chat right after the bot spoke there: the
+ *   server's echo of the bot comes from a uin listed nowhere (docs/protocol.md §4, §7);
  * - never answer a message that is itself one of the bot's recent replies in that chat (echoes
  *   whose send_uin is not known yet, and two bots answering each other);
  * - honour each rule's cooldowns, per chat and per sender, through a shared store so concurrent
  *   consumers agree on who answers.
  * The stores are ports: DynamoDB in the product, in-memory in unit tests.
  */
-import { parseFaceMarkers } from '../smartqq/content.ts';
+import { parseFaceMarkers, plainText, splitForSending } from '../smartqq/content.ts';
 import type { RuleMatch, RuleSet } from './matcher.ts';
 import { conversationKey, type IncomingMessage } from './message.ts';
 
@@ -21,6 +23,8 @@ export interface CooldownGate {
 export interface RecentReplies {
   remember(conversationKey: string, text: string, seconds: number, nowMs: number): Promise<void>;
   isRecent(conversationKey: string, text: string, nowMs: number): Promise<boolean>;
+  /** Whether the bot replied in the conversation in the last `seconds`. */
+  repliedWithin(conversationKey: string, seconds: number, nowMs: number): Promise<boolean>;
 }
 
 export interface ReplyGuards {
@@ -28,13 +32,18 @@ export interface ReplyGuards {
   readonly recentReplies: RecentReplies;
   /** The uins the bot itself sends from in this session (its own uin, its group/discussion send_uins). */
   readonly selfUins: ReadonlySet<number>;
+  /** The sender is in the chat's member list as the bot last loaded it (always, for a friend). */
+  readonly senderListed: boolean;
 }
 
 /** How long a sent reply counts as "recent" for the echo guard. */
 export const RECENT_REPLY_SECONDS = 10 * 60;
+/** How soon after the bot spoke in a chat an unlisted sender there is taken for its echo. */
+export const ECHO_WINDOW_SECONDS = 2 * 60;
 
 export type Skip =
   | { readonly reason: 'own_message' }
+  | { readonly reason: 'own_echo' }
   | { readonly reason: 'echo_of_recent_reply' }
   | { readonly reason: 'cooldown'; readonly ruleId: string };
 
@@ -52,6 +61,12 @@ export async function planReplies(
 ): Promise<ReplyPlan> {
   if (guards.selfUins.has(message.senderUin)) return { replies: [], skipped: [{ reason: 'own_message' }] };
   const conversation = conversationKey(message);
+  if (
+    !guards.senderListed &&
+    (await guards.recentReplies.repliedWithin(conversation, ECHO_WINDOW_SECONDS, nowMs))
+  ) {
+    return { replies: [], skipped: [{ reason: 'own_echo' }] };
+  }
   if (await guards.recentReplies.isRecent(conversation, asReceived(message.text), nowMs)) {
     return { replies: [], skipped: [{ reason: 'echo_of_recent_reply' }] };
   }
@@ -62,7 +77,10 @@ export async function planReplies(
       skipped.push({ reason: 'cooldown', ruleId: match.rule.id });
       continue;
     }
-    await guards.recentReplies.remember(conversation, asReceived(match.reply), RECENT_REPLY_SECONDS, nowMs);
+    // The whole reply, and each message it is sent as: a long reply comes back as several echoes.
+    for (const text of echoForms(match.reply)) {
+      await guards.recentReplies.remember(conversation, text, RECENT_REPLY_SECONDS, nowMs);
+    }
     replies.push(match);
   }
   return { replies, skipped };
@@ -70,20 +88,41 @@ export async function planReplies(
 
 /** Stands for any face: received faces may come back under another name, or as `[表情]` (docs/protocol.md §6). */
 const FACE = '\u{fffc}';
-const GENERIC_FACE = /\[表情\]/g;
+/** A generic face (`[表情]`, 2018), or one whose id has no name here (`[face:N]`). */
+const ANY_FACE = /\[表情\]|\[face:\d+\]/g;
+const ENTITIES: Record<string, string> = {
+  '&lt;': '<',
+  '&gt;': '>',
+  '&amp;': '&',
+  '&quot;': '"',
+  '&#39;': "'",
+  '&nbsp;': ' ',
+};
+/** `<` and `>` came back as entities, and one bot sent them full-width (docs/protocol.md §5). */
+const FULL_WIDTH: Record<string, string> = { '＜': '<', '＞': '>' };
 
 /**
  * A text in the form both a reply as sent (`晴 /微笑`) and its echo through poll (`晴 [微笑]`, or
- * `晴 [表情]` when the server sent every face as one generic id) take: faces become one placeholder,
- * whitespace runs (`\r\n`, no-break spaces) one space, ends trimmed, Unicode in NFC.
+ * `晴 [表情]` when the server sent every face as one generic id, `&lt;` for `<`) take: faces become
+ * one placeholder, entities and full-width brackets their characters, whitespace runs (`\r\n`,
+ * no-break spaces) one space, zero-width characters nothing, ends trimmed, Unicode in NFC.
  */
 export function asReceived(text: string): string {
-  return parseFaceMarkers(text.replace(GENERIC_FACE, FACE))
+  return parseFaceMarkers(text.replace(ANY_FACE, FACE))
     .map((segment) => (segment.type === 'face' ? FACE : segment.text))
     .join('')
+    .replace(/&(lt|gt|amp|quot|#39|nbsp);/g, (entity) => ENTITIES[entity] ?? entity)
+    .replace(/[＜＞]/g, (c) => FULL_WIDTH[c] ?? c)
+    .replace(/[\u200b-\u200d\u2060\ufeff]/g, '')
     .normalize('NFC')
     .replace(/\s+/gu, ' ')
     .trim();
+}
+
+/** The forms a reply's echo can take: the whole text, and each message it is split into when long. */
+export function echoForms(reply: string): string[] {
+  const parts = splitForSending(parseFaceMarkers(reply)).map((part) => asReceived(plainText(part)));
+  return [...new Set([asReceived(reply), ...parts])];
 }
 
 /** The keys a rule's cooldowns are kept under; names, not ids, except the sender (per session). */

@@ -5,7 +5,13 @@
  * late, so every read and condition compares `expiresAt` itself; TTL only clears the table.
  */
 import { createHash } from 'node:crypto';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { CooldownGate, RecentReplies } from '../rules/reply-plan.ts';
 
 export interface GuardStoreOptions {
@@ -69,7 +75,7 @@ export class DynamoRecentReplies implements RecentReplies {
     await this.#doc.send(
       new PutCommand({
         TableName: this.#table,
-        Item: { ...recentKey(conversationKey, text), expiresAt: expiresAt(nowMs, seconds) },
+        Item: { ...recentKey(conversationKey, text), sentAt: nowMs, expiresAt: expiresAt(nowMs, seconds) },
       }),
     );
   }
@@ -80,6 +86,24 @@ export class DynamoRecentReplies implements RecentReplies {
     );
     const until: unknown = Item?.expiresAt;
     return typeof until === 'number' && until * 1000 > nowMs;
+  }
+
+  /** One Query of the conversation's few recent replies (asked only for an unlisted sender). */
+  async repliedWithin(conversationKey: string, seconds: number, nowMs: number): Promise<boolean> {
+    const { Items } = await this.#doc.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'sentAt >= :since',
+        ExpressionAttributeValues: {
+          ':pk': recentKey(conversationKey, '').pk,
+          ':since': nowMs - seconds * 1000,
+        },
+        ProjectionExpression: 'sentAt',
+        ConsistentRead: true,
+      }),
+    );
+    return (Items ?? []).length > 0;
   }
 }
 

@@ -26,8 +26,8 @@ const EXPIRY_SECONDS = 3_600;
 
 export class ReservationContentionError extends Error {
   override readonly name = 'ReservationContentionError';
-  constructor(readonly account: string) {
-    super(`no send slot reserved for account ${account} after ${TAKE_ATTEMPTS} tries: too many senders`);
+  constructor(readonly bucket: string) {
+    super(`no turn taken in pace bucket ${bucket} after ${TAKE_ATTEMPTS} tries: too many senders`);
   }
 }
 
@@ -41,61 +41,85 @@ export class DynamoSendPacing implements SendPacing {
     this.#table = options.tableName;
   }
 
-  async take(account: string, pace: SendPace, nowMs: number, maxWaitMs: number): Promise<PaceGrant> {
+  async take(bucket: string, pace: SendPace, nowMs: number, maxWaitMs: number): Promise<PaceGrant> {
     if (pace.intervalMs <= 0) return { ok: true, atMs: nowMs };
-    const tolerance = (Math.max(1, pace.burst) - 1) * pace.intervalMs;
+    const tolerance = toleranceOf(pace);
     for (let attempt = 1; attempt <= TAKE_ATTEMPTS; attempt++) {
       // The bucket is full (or was never used): the send goes now.
       const full = await this.#update(
-        account,
+        bucket,
         nowMs,
-        pace,
-        'SET #tat = :nowPlus',
+        'SET #tat = :next',
         'attribute_not_exists(#tat) OR #tat <= :now',
+        {
+          ':now': nowMs,
+          ':next': nowMs + pace.intervalMs,
+        },
       );
       if (full.applied) return { ok: true, atMs: nowMs };
       // Tokens in use: the send goes when its cell conforms, if that is within maxWaitMs.
       const queued = await this.#update(
-        account,
+        bucket,
         nowMs,
-        pace,
         'SET #tat = #tat + :interval',
         '#tat > :now AND #tat <= :latest',
-        nowMs + tolerance + maxWaitMs,
+        {
+          ':now': nowMs,
+          ':interval': pace.intervalMs,
+          ':latest': nowMs + tolerance + maxWaitMs,
+        },
       );
       if (queued.applied) return { ok: true, atMs: Math.max(nowMs, (queued.oldTat ?? nowMs) - tolerance) };
-      const tat = await this.#tat(account);
+      const tat = await this.#tat(bucket);
       if (tat !== undefined && tat - tolerance - nowMs > maxWaitMs) {
         return { ok: false, retryAfterMs: tat - tolerance - nowMs };
       }
       // Otherwise the item changed between the two conditions (or TTL cleared it): try again.
     }
-    throw new ReservationContentionError(account);
+    throw new ReservationContentionError(bucket);
+  }
+
+  /**
+   * Moves `tat` to where the next turn conforms `holdMs` from now, unless a hold is already under
+   * way (`tat` past one interval beyond where a full bucket refuses): the knocks during a hold do
+   * not stretch it.
+   */
+  async holdOff(bucket: string, pace: SendPace, nowMs: number, holdMs: number): Promise<boolean> {
+    if (pace.intervalMs <= 0) return false;
+    const tolerance = toleranceOf(pace);
+    const held = await this.#update(
+      bucket,
+      nowMs,
+      'SET #tat = :held',
+      'attribute_not_exists(#tat) OR #tat <= :latest',
+      {
+        ':latest': nowMs + tolerance + pace.intervalMs,
+        ':held': nowMs + tolerance + holdMs,
+      },
+    );
+    return held.applied;
   }
 
   /** Applies `update` if `condition` holds, and says so with the `tat` it replaced. */
   async #update(
-    account: string,
+    bucket: string,
     nowMs: number,
-    pace: SendPace,
     update: string,
     condition: string,
-    latestMs?: number,
+    values: Record<string, number>,
   ): Promise<{ applied: boolean; oldTat?: number }> {
     try {
       const { Attributes } = await this.#doc.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: paceKey(account),
+          Key: paceKey(bucket),
           UpdateExpression: `${update}, #expiresAt = :expiresAt`,
           ConditionExpression: condition,
           ExpressionAttributeNames: { '#tat': 'nextAt', '#expiresAt': 'expiresAt' },
           ExpressionAttributeValues: {
-            ':now': nowMs,
-            ...(update.includes(':nowPlus') ? { ':nowPlus': nowMs + pace.intervalMs } : {}),
-            ...(update.includes(':interval') ? { ':interval': pace.intervalMs } : {}),
-            ...(latestMs !== undefined ? { ':latest': latestMs } : {}),
-            ':expiresAt': Math.ceil(nowMs / 1000) + EXPIRY_SECONDS,
+            ...values,
+            // Past any time written, a hold's end included.
+            ':expiresAt': Math.ceil(Math.max(nowMs, values[':held'] ?? 0) / 1000) + EXPIRY_SECONDS,
           },
           ReturnValues: 'UPDATED_OLD',
         }),
@@ -108,15 +132,20 @@ export class DynamoSendPacing implements SendPacing {
     }
   }
 
-  async #tat(account: string): Promise<number | undefined> {
+  async #tat(bucket: string): Promise<number | undefined> {
     const { Item } = await this.#doc.send(
-      new GetCommand({ TableName: this.#table, Key: paceKey(account), ConsistentRead: true }),
+      new GetCommand({ TableName: this.#table, Key: paceKey(bucket), ConsistentRead: true }),
     );
     const tat: unknown = Item?.nextAt;
     return typeof tat === 'number' ? tat : undefined;
   }
 }
 
-function paceKey(account: string): { pk: string; sk: string } {
-  return { pk: `pace#${account}`, sk: 'pace' };
+function toleranceOf(pace: SendPace): number {
+  return (Math.max(1, pace.burst) - 1) * pace.intervalMs;
+}
+
+/** `pace#<account>` for an account's send pace, `pace#conversation#<key>` for a circuit breaker. */
+function paceKey(bucket: string): { pk: string; sk: string } {
+  return { pk: `pace#${bucket}`, sk: 'pace' };
 }

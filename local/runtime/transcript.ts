@@ -28,9 +28,13 @@ export function startTranscript(print: (line: string) => void): Transcript {
   return { close: stop };
 }
 
-/** `[friend] Ali: ping`, `[group Hiking Club] Trail Boss: anyone up for a hike?` */
+/**
+ * `[friend] Ali: ping`, `[group Hiking Club] Trail Boss: anyone up for a hike?`, and the server's
+ * echo of the bot's own message: `[group Hiking Club] (the bot's own message, echoed): pong`.
+ */
 export function inboundLine({ message }: InboundActivity): string {
-  return `${chatLabel(message)} ${message.senderName}: ${message.text}`;
+  const sender = message.fromBot ? "(the bot's own message, echoed)" : `${message.senderName}:`;
+  return `${chatLabel(message)} ${sender} ${message.text}`;
 }
 
 /** `  ↳ bot to Ali (rule ping, answering "ping"): pong` */

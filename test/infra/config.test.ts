@@ -16,6 +16,7 @@ describe('readBotConfig (CDK context)', () => {
       pollerRateMinutes: 1,
       sendIntervalMs: 3000,
       sendBurst: 3,
+      conversationRepliesPerMinute: 6,
     });
   });
 

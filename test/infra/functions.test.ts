@@ -132,6 +132,9 @@ describe('environment: what each handler reads, and nothing it does not', () => 
     expect(variablesOf('send').SEND_INTERVAL_MS).toBe('3000');
     expect(variablesOf('consumer').SEND_BURST).toBe('3');
     expect(variablesOf('send').SEND_BURST).toBe('3');
+    // The circuit breaker guards the replies only: the send API is the owner's own voice.
+    expect(variablesOf('consumer').CONVERSATION_REPLIES_PER_MINUTE).toBe('6');
+    expect(variablesOf('send').CONVERSATION_REPLIES_PER_MINUTE).toBeUndefined();
   });
 
   it('send: the token as a secret to fetch, never as a plain value', () => {

@@ -121,4 +121,12 @@ export class MemorySendPacing implements SendPacing {
     this.tat.set(account, Math.max(tat, nowMs) + pace.intervalMs);
     return { ok: true, atMs: at };
   }
+
+  async holdOff(bucket: string, pace: SendPace, nowMs: number, holdMs: number): Promise<boolean> {
+    this.calls++;
+    const tolerance = (Math.max(1, pace.burst) - 1) * pace.intervalMs;
+    if ((this.tat.get(bucket) ?? nowMs) > nowMs + tolerance + pace.intervalMs) return false;
+    this.tat.set(bucket, nowMs + tolerance + holdMs);
+    return true;
+  }
 }

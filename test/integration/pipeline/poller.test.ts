@@ -5,9 +5,11 @@
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type PollerDeps, runPoller } from '../../../lib/pipeline/poller.ts';
-import type { InboundMessage, InboundQueue } from '../../../lib/pipeline/ports.ts';
+import type { InboundMessage, InboundQueue, SessionRecord } from '../../../lib/pipeline/ports.ts';
 import { parseInboundMessage, SqsInboundQueue } from '../../../lib/queue/inbound-queue.ts';
+import { SmartQQClient } from '../../../lib/smartqq/client.ts';
 import { singleBaseHosts } from '../../../lib/smartqq/endpoints.ts';
+import { Session, type SessionJson } from '../../../lib/smartqq/session.ts';
 import { DynamoOutbox } from '../../../lib/stores/outbox-store.ts';
 import { DynamoSessionStore } from '../../../lib/stores/session-store.ts';
 import type { Simulator } from '../../../local/simulator/index.ts';
@@ -198,6 +200,38 @@ describe('the poller', () => {
     await control(sim, 'POST', 'faults', { endpoint: 'poll2', retcode: 121 });
     await runPoller(world.deps());
     expect((await world.sessions.get(ACCOUNT))?.state).toBe('online');
+  });
+
+  it('takes a group sender still in no member list after a refresh for the bot’s own echo, once', async () => {
+    await loginThroughPoller();
+    const online = (await world.sessions.get(ACCOUNT)) as SessionRecord;
+    const bot = new SmartQQClient({
+      hosts: singleBaseHosts(sim.url),
+      session: Session.fromJSON(online.session as SessionJson),
+    });
+    const hiking = online.contacts?.groups.find((g) => g.name === 'Hiking Club');
+    await bot.send({ kind: 'group', gid: hiking?.gid ?? 0 }, 'hello, club /微笑');
+    bot.close();
+    const { echoUin } = await control<{ echoUin: number }>(sim, 'GET', 'contacts');
+
+    await runPoller(world.deps());
+    // Another conversation: a FIFO receive gives one conversation's messages one at a time.
+    await control(sim, 'POST', 'messages', {
+      type: 'group',
+      group: 'Tea & Code',
+      from: 'Bob & Co',
+      text: 'after',
+    });
+    await runPoller(world.deps());
+
+    const record = await world.sessions.get(ACCOUNT);
+    expect(record?.contacts?.selfUins).toContain(echoUin);
+    const published = await received(sqs.client, world.queueUrl);
+    expect(published.map((m) => [m.text, m.fromBot ?? false])).toEqual([
+      ['hello, club [微笑]', true],
+      ['after', false],
+    ]);
+    expect(world.logs.filter((l) => l.includes('taken for the bot’s own echo'))).toHaveLength(1);
   });
 
   it('a session that expires needs a QR, says why once, and shows the new QR in the same invocation', async () => {

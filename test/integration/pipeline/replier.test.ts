@@ -8,7 +8,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadContactsCache } from '../../../lib/pipeline/contacts-cache.ts';
 import { toInboundMessage } from '../../../lib/pipeline/inbound-message.ts';
 import type { InboundMessage, SessionRecord } from '../../../lib/pipeline/ports.ts';
-import { type ReplierDeps, RetryLaterError, replyTo } from '../../../lib/pipeline/replier.ts';
+import {
+  conversationPace,
+  type ReplierDeps,
+  RetryLaterError,
+  replyTo,
+} from '../../../lib/pipeline/replier.ts';
 import { RuleCache } from '../../../lib/rules/rule-cache.ts';
 import { singleBaseHosts } from '../../../lib/smartqq/endpoints.ts';
 import { DynamoCooldownStore, DynamoRecentReplies } from '../../../lib/stores/guard-store.ts';
@@ -63,6 +68,7 @@ beforeAll(async () => {
     idempotency: new DynamoIdempotencyStore(guards),
     pacing: new DynamoSendPacing(guards),
     sendPace: { intervalMs: 0, burst: 1 },
+    conversationPace: conversationPace(0),
     hosts: singleBaseHosts(sim.url),
     remainingMs: () => 30_000,
     log: { info: log('info'), warn: log('warn'), error: log('error') },
@@ -169,6 +175,56 @@ describe('replying', () => {
     const again = await replyTo(message, deps);
     expect(again).toMatchObject({ replies: 1 });
     expect((await sent(sim)).map((m) => m.to.name)).toEqual(['Hiking Club']);
+  });
+
+  it('never answers a sender in no member list right after it spoke there (the echo from a virtual uin)', async () => {
+    expect(await replyTo(inbound('group', 'ping'), deps)).toMatchObject({ replies: 1 });
+    const report = await replyTo(inbound('group', 'ping', 4_000_000_123), deps);
+    expect(report).toEqual({ replies: 0, skipped: ['own_echo'] });
+    expect((await sent(sim)).length).toBe(1);
+  });
+
+  it('takes the echo marked by the poller as from the bot for its own message', async () => {
+    const message = { ...inbound('discussion', 'ping', 4_000_000_124), fromBot: true };
+    expect(await replyTo(message, deps)).toEqual({ replies: 0, skipped: ['own_message'] });
+  });
+
+  it('waits for the account’s send turn: the pace is kept between replies', async () => {
+    const waits: number[] = [];
+    const paced = {
+      ...deps,
+      sendPace: { intervalMs: 1_000, burst: 1 },
+      sleep: async (ms: number) => {
+        waits.push(ms);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      },
+    };
+    await replyTo(inbound('friend', 'ping'), paced);
+    await replyTo(inbound('discussion', 'ping'), paced);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(800);
+    expect((await sent(sim)).length).toBe(2);
+  });
+
+  it('the circuit breaker: past 6 replies in a minute a conversation gets silence, said once', async () => {
+    const clock = Date.now();
+    const breaking = { ...deps, conversationPace: conversationPace(6), now: () => clock };
+    logs.length = 0;
+    const reports = [];
+    for (let i = 0; i < 8; i++) reports.push(await replyTo(inbound('friend', 'ping'), breaking));
+    const elsewhere = await replyTo(inbound('discussion', 'ping'), breaking);
+
+    expect(reports.map((r) => r.replies)).toEqual([1, 1, 1, 1, 1, 1, 0, 0]);
+    expect(reports[6]?.skipped).toEqual(['circuit_breaker:ping']);
+    expect(logs.filter((l) => l.includes('circuit breaker'))).toHaveLength(1);
+    expect(elsewhere.replies).toBe(1);
+    expect((await sent(sim)).map((m) => m.type)).toEqual([...Array(6).fill('friend'), 'discussion']);
+    // A redelivery of a silenced message stays silent: its claim is done.
+    const silenced = inbound('friend', 'ping');
+    await replyTo(silenced, breaking);
+    expect(await replyTo(silenced, { ...breaking, conversationPace: conversationPace(0) })).toMatchObject({
+      replies: 0,
+    });
   });
 
   it('an offline session makes the record retry later', async () => {

@@ -725,8 +725,13 @@ describe('test', () => {
     const cache = new RuleCache(store);
     const guards = {
       cooldowns: { tryAcquire: async () => true, release: async () => undefined },
-      recentReplies: { remember: async () => undefined, isRecent: async () => false },
+      recentReplies: {
+        remember: async () => undefined,
+        isRecent: async () => false,
+        repliedWithin: async () => false,
+      },
       selfUins: new Set<number>(),
+      senderListed: true,
     };
     let answered = 0;
     for (const c of cases) {

@@ -108,4 +108,13 @@ describe('recent replies', () => {
     expect(await recent.isRecent(conversation, 'one', T0)).toBe(true);
     expect(await recent.isRecent(conversation, 'two', T0)).toBe(true);
   });
+
+  it('says whether the bot replied in a conversation within a window, and only there', async () => {
+    const conversation = '20001|discussion|Weekend plans';
+    expect(await recent.repliedWithin(conversation, 120, T0)).toBe(false);
+    await recent.remember(conversation, 'hello', 600, T0);
+    expect(await recent.repliedWithin(conversation, 120, T0 + 119_000)).toBe(true);
+    expect(await recent.repliedWithin(conversation, 120, T0 + 121_000)).toBe(false);
+    expect(await recent.repliedWithin('20001|discussion|Other', 120, T0)).toBe(false);
+  });
 });

@@ -135,6 +135,20 @@ describe('take with a wait (the replies)', () => {
   });
 });
 
+describe('holdOff (the circuit breaker)', () => {
+  it('refuses every turn for the hold, said once by the call that started it', async () => {
+    const bucket = `conversation#${freshAccount()}`;
+    for (let i = 0; i < 3; i++) expect((await pacing.take(bucket, BURST_3, T0, 0)).ok).toBe(true);
+    expect((await pacing.take(bucket, BURST_3, T0, 0)).ok).toBe(false);
+
+    expect(await pacing.holdOff(bucket, BURST_3, T0, 300_000)).toBe(true);
+    expect(await pacing.holdOff(bucket, BURST_3, T0 + 10_000, 300_000)).toBe(false);
+
+    expect(await pacing.take(bucket, BURST_3, T0 + 299_000, 0)).toEqual({ ok: false, retryAfterMs: 1_000 });
+    expect((await pacing.take(bucket, BURST_3, T0 + 300_000, 0)).ok).toBe(true);
+  });
+});
+
 describe('an interval of 0', () => {
   it('is no pacing: always now, nothing written', async () => {
     const account = freshAccount();

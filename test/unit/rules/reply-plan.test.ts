@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   asReceived,
   type CooldownGate,
+  echoForms,
   loadRuleSet,
   planReplies,
   type RecentReplies,
@@ -24,8 +25,13 @@ class MemoryCooldowns implements CooldownGate {
 
 class MemoryRecent implements RecentReplies {
   readonly texts = new Map<string, number>();
+  readonly lastReply = new Map<string, number>();
   async remember(conversation: string, text: string, seconds: number, nowMs: number): Promise<void> {
     this.texts.set(`${conversation}|${text}`, nowMs + seconds * 1000);
+    this.lastReply.set(conversation, nowMs);
+  }
+  async repliedWithin(conversation: string, seconds: number, nowMs: number): Promise<boolean> {
+    return (this.lastReply.get(conversation) ?? Number.NEGATIVE_INFINITY) >= nowMs - seconds * 1000;
   }
   async isRecent(conversation: string, text: string, nowMs: number): Promise<boolean> {
     return (this.texts.get(`${conversation}|${text}`) ?? 0) > nowMs;
@@ -38,6 +44,7 @@ function setup(...rules: RuleInput[]) {
     cooldowns: new MemoryCooldowns(),
     recentReplies: new MemoryRecent(),
     selfUins: new Set([999]),
+    senderListed: true,
   };
   return { ruleSet, guards };
 }
@@ -85,6 +92,51 @@ describe('loop guards', () => {
     expect(asReceived('a /微笑')).toBe(asReceived('a [咖啡]'));
     expect(asReceived('a b')).not.toBe(asReceived('ab'));
     expect(asReceived('/not-a-face')).toBe('/not-a-face');
+  });
+
+  it('asReceived: entities, full-width brackets, unnamed face ids and zero-width characters as the echo has them', () => {
+    expect(asReceived('天气 <city> & co /微笑')).toBe(asReceived('天气 &lt;city&gt; &amp; co [face:999]'));
+    expect(asReceived('a <b>')).toBe(asReceived('a ＜b＞'));
+    expect(asReceived('hi\u200b there')).toBe(asReceived('hi there'));
+  });
+
+  it('never answers an unlisted sender in a chat where it just replied: the server’s echo', async () => {
+    const { ruleSet, guards } = setup(
+      ruleInput({ id: 'loop', match: 'contains', pattern: 'loop', replies: ['loop again /微笑'] }),
+    );
+    const group = { chatType: 'group' as const, chatName: 'Hiking Club' };
+    expect(ids(await planReplies(ruleSet, message({ ...group, text: 'loop' }), guards, 0))).toEqual(['loop']);
+    // The echo, its text changed past recognition by the server, from a uin in no member list.
+    const echo = await planReplies(
+      ruleSet,
+      message({ ...group, senderUin: 5555, text: 'loop again [?]' }),
+      { ...guards, senderListed: false },
+      5_000,
+    );
+    expect(echo.skipped).toEqual([{ reason: 'own_echo' }]);
+    // An unlisted sender long after the bot spoke is someone new: answered.
+    const newcomer = await planReplies(
+      ruleSet,
+      message({ ...group, senderUin: 6666, text: 'loop?' }),
+      { ...guards, senderListed: false },
+      3 * 60_000,
+    );
+    expect(ids(newcomer)).toEqual(['loop']);
+  });
+
+  it('remembers each part of a long reply, so each part’s echo is recognised', async () => {
+    const long = `${'长'.repeat(300)} ${'文'.repeat(300)}`;
+    const { ruleSet, guards } = setup(
+      ruleInput({ id: 'long', match: 'exact', pattern: 'story', replies: [long] }),
+    );
+    await planReplies(ruleSet, message({ text: 'story' }), guards, 0);
+    const parts = echoForms(long);
+    // 1,801 UTF-8 bytes: the whole reply, and the three messages of at most 720 bytes it is sent as.
+    expect(parts).toHaveLength(1 + 3);
+    for (const part of parts.slice(1)) {
+      const echo = await planReplies(ruleSet, message({ senderUin: 5, text: part }), guards, 1_000);
+      expect(echo.skipped).toEqual([{ reason: 'echo_of_recent_reply' }]);
+    }
   });
 });
 
