@@ -1,7 +1,7 @@
 /**
  * The inbound pipeline: `functions/consumer/handler.ts` fed by the inbound FIFO queue. It reads
  * Sessions (and takes msg_ids from its counter), reads the rules, and keeps its guards (cooldowns,
- * recent replies, reply claims, pacing) in Guards.
+ * recent replies, reply claims, pacing) in Guards. It sends malformed records to the inbound DLQ.
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -54,6 +54,9 @@ export class InboundPipeline extends Construct {
       'DeleteMessage',
       'GetQueueAttributes',
     ]);
+    // A record that can never parse goes to the DLQ at once (functions/consumer/dead-letter.ts),
+    // rather than holding its conversation back until the redrive policy moves it.
+    this.consumer.useQueue('INBOUND_DLQ_URL', queues.inboundDlq, ['SendMessage']);
     this.eventSource = this.consumer.function.addEventSourceMapping('InboundQueue', {
       eventSourceArn: queues.inbound.queueArn,
       batchSize: CONSUMER_BATCH_SIZE,

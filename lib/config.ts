@@ -20,6 +20,11 @@ export const ENV = {
   RULES_TABLE: z.string().min(1),
   GUARDS_TABLE: z.string().min(1),
   INBOUND_QUEUE_URL: z.string().url(),
+  /**
+   * The inbound queue's dead-letter queue: the consumer sends a record that can never parse there
+   * itself, at once, instead of failing it until the redrive moves it.
+   */
+  INBOUND_DLQ_URL: z.string().url(),
   /** Emulator endpoints (local runtime and tests); unset in AWS. */
   DYNAMODB_ENDPOINT: optionalUrl,
   SQS_ENDPOINT: optionalUrl,

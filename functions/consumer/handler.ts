@@ -1,15 +1,10 @@
 /**
  * The inbound queue consumer (SQS FIFO event source, ReportBatchItemFailures): wiring only. What it
- * does with a message is `lib/pipeline/replier.ts`.
+ * does with a batch is `consumer.ts`; with a message, `lib/pipeline/replier.ts`. The configuration
+ * is read and the clients built once per cold start.
  */
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
 import { conversationPace, replyTo } from '../../lib/pipeline/replier.ts';
-import { parseInboundMessage } from '../../lib/queue/inbound-queue.ts';
 import { RuleCache } from '../../lib/rules/rule-cache.ts';
 import { DynamoCooldownStore, DynamoRecentReplies } from '../../lib/stores/guard-store.ts';
 import { DynamoIdempotencyStore } from '../../lib/stores/idempotency-store.ts';
@@ -18,6 +13,8 @@ import { DynamoRuleStore } from '../../lib/stores/rule-store.ts';
 import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
 import { createAwsClients } from '../shared/aws-clients.ts';
 import { createObservability } from '../shared/observability.ts';
+import { createConsumerHandler } from './consumer.ts';
+import { sqsDeadLetterSender } from './dead-letter.ts';
 
 const env = readEnv([
   'ACCOUNT',
@@ -33,8 +30,9 @@ const env = readEnv([
   'SEND_INTERVAL_MS',
   'SEND_BURST',
   'CONVERSATION_REPLIES_PER_MINUTE',
+  'INBOUND_DLQ_URL',
 ]);
-const { doc } = createAwsClients(env);
+const { doc, sqs } = createAwsClients(env);
 const { logger, metrics, log, counts } = createObservability('consumer', env.ACCOUNT);
 const guards = { doc, tableName: env.GUARDS_TABLE };
 const rules = new RuleCache(new DynamoRuleStore({ doc, tableName: env.RULES_TABLE }), {
@@ -43,6 +41,12 @@ const rules = new RuleCache(new DynamoRuleStore({ doc, tableName: env.RULES_TABL
     for (const p of problems)
       logger.error('invalid rule skipped', { ruleId: p.ruleId, field: p.field, problem: p.message });
   },
+  // The last good rules keep answering meanwhile; the next check tries again.
+  onReloadError: (error, account) =>
+    logger.error('rules could not be reloaded: answering by the last ones loaded', {
+      account,
+      reason: error instanceof Error ? error.message : String(error),
+    }),
 });
 const base = {
   sessions: new DynamoSessionStore({ doc, tableName: env.SESSIONS_TABLE }),
@@ -58,29 +62,10 @@ const base = {
   metrics: counts,
 };
 
-export const handler = middy(async (event: SQSEvent, context: Context) => {
-  counts.count('records_received', event.Records.length);
-  // FIFO: after a failure, the rest of that conversation in the batch fails too, so it stays in order.
-  const processor = new SqsFifoPartialProcessorAsync();
-  const recordHandler = async (record: SQSRecord) => {
-    const message = parseInboundMessage(record.body);
-    logger.appendKeys({ conversation: message.conversation, eventKey: message.key });
-    try {
-      const report = await replyTo(message, {
-        ...base,
-        remainingMs: () => context.getRemainingTimeInMillis(),
-      });
-      logger.info('message handled', { replies: report.replies, skipped: report.skipped });
-    } finally {
-      logger.removeKeys(['conversation', 'eventKey']);
-    }
-  };
-  // skipGroupOnError: a failed conversation waits, the others in the batch go on.
-  return processPartialResponse(event, recordHandler, processor, {
-    context,
-    skipGroupOnError: true,
-    throwOnFullBatchFailure: false,
-  });
-})
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = createConsumerHandler({
+  reply: (message, remainingMs) => replyTo(message, { ...base, remainingMs }),
+  deadLetter: sqsDeadLetterSender(sqs, env.INBOUND_DLQ_URL),
+  logger,
+  metrics,
+  counts,
+});

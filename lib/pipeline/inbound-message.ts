@@ -83,6 +83,8 @@ function roomChat(
 /** Whether the cache lacks a name this event needs (a new friend or group since the last load). */
 export function needsFreshContacts(event: ChatEvent, contacts: ContactsCache): boolean {
   if (event.kind === 'friend_message') return !contacts.friends.some((f) => f.uin === event.fromUin);
+  // Member lists left out for their size: a refresh would not bring them back.
+  if (contacts.membersOmitted) return false;
   return !contacts.selfUins.includes(event.senderUin) && isUnknownMember(event, contacts);
 }
 

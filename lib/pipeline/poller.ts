@@ -11,9 +11,16 @@ import type { SmartQQHosts } from '../smartqq/endpoints.ts';
 import { type PollEvent, type PollLimits, type PollOutcome, pollNeedsMs } from '../smartqq/poll.ts';
 import { Session } from '../smartqq/session.ts';
 import { reportInbound } from './activity.ts';
-import { loadContactsCache } from './contacts-cache.ts';
+import { loadContactsCache, noContacts, reportOmittedMembers } from './contacts-cache.ts';
 import { isChatEvent, isUnknownMember, needsFreshContacts, toInboundMessage } from './inbound-message.ts';
-import type { InboundMessage, InboundQueue, Outbox, SessionRecord, SessionStore } from './ports.ts';
+import type {
+  ContactsCache,
+  InboundMessage,
+  InboundQueue,
+  Outbox,
+  SessionRecord,
+  SessionStore,
+} from './ports.ts';
 import { advanceQrLogin } from './qr-login.ts';
 
 export interface PipelineLog {
@@ -43,7 +50,10 @@ export interface PollerDeps {
   readonly metrics?: PipelineMetrics;
   /** Time kept back from every poll for publishing and saving (default PUBLISH_RESERVE_MS). */
   readonly publishReserveMs?: number;
-  /** Time kept back from a QR wait for linking and saving (default LINK_RESERVE_MS). */
+  /**
+   * Time kept back from a QR wait for linking and saving, and the least time left to start a
+   * contacts refresh or wait to retry a relink (default LINK_RESERVE_MS).
+   */
   readonly linkReserveMs?: number;
   /**
    * How often the schedule starts a poller. With it, an invocation that finds the lease held by
@@ -64,6 +74,10 @@ const TAKE_OVER_EVERY_MS = 250;
 export const PUBLISH_RESERVE_MS = 10_000;
 /** Kept back from a QR wait: check_sig, login2, the contact lists and saving them. */
 export const LINK_RESERVE_MS = 15_000;
+/** Tries of an outbox write after a failed publish. */
+const OUTBOX_ATTEMPTS = 3;
+/** Tries of a relink within one invocation before leaving it to the next. */
+const RELINK_ATTEMPTS = 5;
 
 export type PollerReport =
   | { readonly status: 'lease_busy' }
@@ -197,48 +211,78 @@ class PollLoop {
     }
   }
 
+  /**
+   * Publishes a poll answer's messages before anything else happens (invariant 1: the server took
+   * them off its queue when it answered, so until they are on ours they exist only in this
+   * process); only then are unknown senders looked up and a kick acted on.
+   */
   private async publish(events: readonly PollEvent[]): Promise<boolean> {
-    const messages: InboundMessage[] = [];
-    let kicked = false;
+    const contacts = this.record.contacts ?? noContacts(this.client.session.tokens.linkedAt);
+    const chats = events.filter(isChatEvent);
+    const messages = chats.map((event) => toInboundMessage(event, this.deps.account, contacts, this.now()));
+    if (messages.length > 0 && !(await this.publishMessages(messages))) return false;
     for (const event of events) {
-      if (event.kind === 'kick') {
-        kicked = true;
-        continue;
-      }
       if (event.kind === 'unreadable') {
         this.deps.log.error('unreadable poll event', { pollType: event.pollType, reason: event.reason });
-        continue;
       }
-      if (!isChatEvent(event)) continue;
-      const contacts = this.record.contacts;
-      if (!contacts) continue;
-      if (needsFreshContacts(event, contacts) && !this.contactsRefreshed) {
-        this.contactsRefreshed = true;
-        if (await this.refreshContacts()) await this.learnEchoSender(event);
-      }
-      messages.push(toInboundMessage(event, this.deps.account, this.record.contacts ?? contacts, this.now()));
     }
-    if (messages.length > 0) await this.publishMessages(messages);
-    if (kicked) return this.relink('kicked: logged in elsewhere');
+    const unknown = chats.filter((event) => needsFreshContacts(event, contacts));
+    // Once per invocation, and only with time for it: a refresh is one call per group and discussion.
+    if (
+      unknown.length > 0 &&
+      !this.contactsRefreshed &&
+      this.deps.remainingMs() > (this.deps.linkReserveMs ?? LINK_RESERVE_MS)
+    ) {
+      this.contactsRefreshed = true;
+      if (await this.refreshContacts()) await this.learnEchoSenders(unknown);
+    }
+    if (events.some((event) => event.kind === 'kick')) return this.relink('kicked: logged in elsewhere');
     return true;
   }
 
-  /** Publishes, keeping what could not be published in the outbox (invariant 1: nothing lost). */
-  private async publishMessages(messages: InboundMessage[]): Promise<void> {
+  /**
+   * Publishes, keeping what SQS would not take in the outbox (invariant 1: nothing lost). False when
+   * even the outbox failed: every event key is logged and counted, and the loop stops rather than
+   * take more messages off the server that it could not keep either.
+   */
+  private async publishMessages(messages: InboundMessage[]): Promise<boolean> {
     const { failed } = await this.deps.queue.publish(messages);
     for (const message of messages) reportInbound({ message });
     this.stats.published += messages.length - failed.length;
     this.deps.metrics?.count('events_published', messages.length - failed.length);
-    if (failed.length > 0) {
-      this.deps.log.warn('events kept in the outbox for the next cycle', { count: failed.length });
-      await this.deps.outbox.add(failed);
+    if (failed.length === 0) return true;
+    this.deps.log.warn('events kept in the outbox for the next cycle', { count: failed.length });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.outbox.add(failed);
+        return true;
+      } catch (err) {
+        if (attempt < OUTBOX_ATTEMPTS) {
+          await this.sleep(200 * 2 ** attempt);
+          continue;
+        }
+        this.deps.metrics?.count('events_unsaved', failed.length);
+        this.deps.log.error('events neither published nor kept: lost unless the queue took them after all', {
+          keys: failed.map((m) => m.key),
+          conversations: failed.map((m) => m.conversation),
+          reason: (err as Error).message,
+        });
+        return false;
+      }
     }
   }
 
   /** True when the contacts were reloaded. */
   private async refreshContacts(): Promise<boolean> {
+    const reserve = this.deps.linkReserveMs ?? LINK_RESERVE_MS;
     try {
-      await this.save({ contacts: await loadContactsCache(this.client, this.now()) });
+      const contacts = await loadContactsCache(
+        this.client,
+        this.now(),
+        () => this.deps.remainingMs() > reserve,
+      );
+      reportOmittedMembers(contacts, this.deps.log, this.deps.metrics);
+      await this.save({ contacts });
       return true;
     } catch (err) {
       this.deps.log.warn('could not refresh contacts', { reason: (err as Error).message });
@@ -252,43 +296,86 @@ class PollLoop {
    * still unknown after a refresh" for itself). Kept with the contacts for the session, so its
    * later echoes are known at once and trigger no refresh.
    */
-  private async learnEchoSender(event: PollEvent): Promise<void> {
+  private async learnEchoSenders(events: readonly PollEvent[]): Promise<void> {
     const contacts = this.record.contacts;
-    if (!contacts || !isChatEvent(event) || event.kind === 'friend_message') return;
-    if (!isUnknownMember(event, contacts) || contacts.selfUins.includes(event.senderUin)) return;
+    if (!contacts) return;
+    const echoes = new Set<number>();
+    for (const event of events) {
+      if (!isChatEvent(event) || event.kind === 'friend_message') continue;
+      if (isUnknownMember(event, contacts) && !contacts.selfUins.includes(event.senderUin))
+        echoes.add(event.senderUin);
+    }
+    if (echoes.size === 0) return;
     this.deps.log.info('a sender in no member list after a refresh: taken for the bot’s own echo', {
-      chat: event.kind,
+      uins: echoes.size,
     });
-    await this.save({ contacts: { ...contacts, selfUins: [...contacts.selfUins, event.senderUin] } });
+    await this.save({ contacts: { ...contacts, selfUins: [...contacts.selfUins, ...echoes] } });
   }
 
   /** Relink without a QR; if the server refuses, the owner must scan a new QR (said once, clearly). */
+  /**
+   * Relinks without a QR, retried with backoff while the invocation has time: a new login ends the
+   * server's session and drops what it queued (invariant 1), so a relink that failed for the network
+   * is tried again, here and then in the next invocation (the state stays `relinking`), and only a
+   * relink the server refuses asks the owner for a new QR (said once, clearly).
+   */
   private async relink(reason: string): Promise<boolean> {
     this.deps.log.warn('relinking the session', { reason });
     if (this.record.state !== 'relinking')
       await this.save({ state: 'relinking', stateSince: this.now(), reason });
-    const result = await this.client.relink();
-    if (result.status === 'needs_qr') {
-      const why = `${reason}; relink refused by ${result.endpoint} (retcode ${result.retcode}): scan a new QR code`;
-      this.deps.log.error('session needs a new QR scan', { reason: why });
-      this.deps.metrics?.count('session_needs_qr');
-      await this.save({ ...needsQr(this.now(), why), session: undefined, contacts: undefined });
-      return false;
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.client.relink();
+      if (result.status === 'needs_qr') {
+        const why = `${reason}; relink refused by ${result.endpoint} (retcode ${result.retcode}): scan a new QR code`;
+        this.deps.log.error('session needs a new QR scan', { reason: why });
+        this.deps.metrics?.count('session_needs_qr');
+        await this.save({ ...needsQr(this.now(), why), session: undefined, contacts: undefined });
+        return false;
+      }
+      if (result.status === 'online') break;
+      const backoffMs = Math.min(1_000 * 2 ** (attempt - 1), 8_000);
+      if (
+        attempt >= RELINK_ATTEMPTS ||
+        this.deps.remainingMs() - backoffMs < (this.deps.linkReserveMs ?? LINK_RESERVE_MS)
+      ) {
+        this.deps.log.warn('relink failed: the next invocation tries again', {
+          reason: result.error.message,
+          attempts: attempt,
+        });
+        return false;
+      }
+      await this.sleep(backoffMs);
     }
-    if (result.status === 'failed') {
-      this.deps.log.warn('relink failed, will retry', { reason: result.error.message });
-      return false;
-    }
-    const contacts = await loadContactsCache(this.client, this.now());
     await this.save({
       state: 'online',
       stateSince: this.now(),
       reason: undefined,
       session: this.client.session.toJSON(),
-      contacts,
+      contacts: await this.contactsAfterLink(),
     });
     this.deps.log.info('session relinked');
     return true;
+  }
+
+  /**
+   * The contacts of the new link; if they cannot be loaded now, the old ones (names still right,
+   * ids fixed at the next refresh) or none: a contacts error never ends a session.
+   */
+  private async contactsAfterLink(): Promise<ContactsCache> {
+    try {
+      const contacts = await loadContactsCache(this.client, this.now());
+      reportOmittedMembers(contacts, this.deps.log, this.deps.metrics);
+      return contacts;
+    } catch (err) {
+      this.deps.log.warn('contacts not loaded after the relink: kept the earlier ones', {
+        reason: (err as Error).message,
+      });
+      return {
+        ...(this.record.contacts ?? noContacts(0)),
+        linkedAt: this.client.session.tokens.linkedAt,
+        fetchedAt: 0,
+      };
+    }
   }
 
   private async save(changes: Parameters<SessionStore['update']>[2]): Promise<void> {

@@ -31,6 +31,8 @@ export interface ContactsCache {
    */
   readonly selfUins: readonly number[];
   readonly selfNick: string;
+  /** The member lists did not fit in the session item and were left out (senders named by uin). */
+  readonly membersOmitted?: boolean;
 }
 
 export interface SessionRecord {
@@ -131,7 +133,12 @@ export interface Outbox {
 export type IdempotencyClaim<R> =
   | { readonly status: 'new' }
   | { readonly status: 'in_progress' }
-  | { readonly status: 'done'; readonly result: R };
+  | { readonly status: 'done'; readonly result: R }
+  /**
+   * Claimed now, over a claim that ran out before its outcome was kept: its holder stopped in
+   * between, maybe after the side effect (a message may have gone out).
+   */
+  | { readonly status: 'lapsed' };
 
 export interface IdempotencyStore {
   /** Claims `key` for `ttlSeconds` unless it is claimed or done; a done key returns its result. */

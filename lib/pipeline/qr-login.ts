@@ -6,7 +6,7 @@
  */
 import { CookieJar } from 'tough-cookie';
 import { SmartQQClient } from '../smartqq/client.ts';
-import { loadContactsCache } from './contacts-cache.ts';
+import { loadContactsCache, reportOmittedMembers } from './contacts-cache.ts';
 import { LINK_RESERVE_MS, type PollerDeps } from './poller.ts';
 import type { SessionRecord } from './ports.ts';
 
@@ -50,6 +50,7 @@ export async function advanceQrLogin(deps: PollerDeps, start: SessionRecord): Pr
           continue;
         }
         const contacts = await loadContactsCache(client, now());
+        reportOmittedMembers(contacts, deps.log, deps.metrics);
         await save({
           state: 'online',
           stateSince: now(),

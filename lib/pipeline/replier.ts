@@ -14,6 +14,7 @@ import type { CooldownGate, RecentReplies } from '../rules/reply-plan.ts';
 import { cooldownKeys, planReplies } from '../rules/reply-plan.ts';
 import type { RuleCache } from '../rules/rule-cache.ts';
 import { SmartQQClient } from '../smartqq/client.ts';
+import { parseFaceMarkers, type Segment, splitForSending } from '../smartqq/content.ts';
 import type { SmartQQHosts } from '../smartqq/endpoints.ts';
 import type { SendResult, SendTarget } from '../smartqq/send.ts';
 import { Session } from '../smartqq/session.ts';
@@ -73,9 +74,9 @@ const IN_PROGRESS_SECONDS = 120;
 /** Kept back from the invocation's time when waiting for a send slot. */
 const SAFETY_MS = 5_000;
 
+/** What is kept of a reply's part once handled. */
 type ReplyRecord = {
   readonly status: SendResult['status'] | 'suppressed';
-  readonly parts?: number;
   readonly retcode?: number;
 };
 
@@ -163,8 +164,15 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
 }
 
 /**
- * Sends one reply unless it was already sent (or is being sent): 'sent' when this call sent it (or
- * may have: 1202), 'suppressed' when the circuit breaker held it back, 'none' otherwise.
+ * Sends one reply, each of its parts (a long reply is several messages, docs/protocol.md §5) at
+ * most once (DESIGN.md invariant 2). Each part is claimed under `<key>|<part>` before it is sent and
+ * its outcome kept after, so a retry resumes at the first part not yet sent, and:
+ * - a part claimed by a consumer still at work: the record is retried later, never dropped;
+ * - a part whose claim lapsed (its consumer died between the claim and the outcome): it may have
+ *   gone out, so it is taken as uncertain and not resent;
+ * - a part refused for the session (nothing sent): its claim is given back, and the retry sends it.
+ * Returns 'sent' when any part went out (or may have: 1202), 'suppressed' when the circuit breaker
+ * held the reply back, 'none' when it had been handled before.
  */
 async function sendOnce(
   key: string,
@@ -175,17 +183,88 @@ async function sendOnce(
   deps: ReplierDeps,
 ): Promise<'sent' | 'suppressed' | 'none'> {
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const claim = await deps.idempotency.claim<ReplyRecord>(key, IN_PROGRESS_SECONDS, now());
-  if (claim.status !== 'new') return 'none';
-  if (!(await breakerAllows(message, deps))) {
-    await deps.idempotency.complete<ReplyRecord>(key, { status: 'suppressed' }, REPLY_RECORD_SECONDS, now());
-    return 'suppressed';
+  const parts = splitForSending(parseFaceMarkers(reply.reply));
+  let sentNow = 0;
+  let outcome: ReplyRecord | undefined;
+  for (const [index, part] of parts.entries()) {
+    const partKey = `${key}|${index}`;
+    const claim = await deps.idempotency.claim<ReplyRecord>(partKey, IN_PROGRESS_SECONDS, now());
+    if (claim.status === 'in_progress') {
+      throw new RetryLaterError(`part ${index + 1} of the reply is being sent by another consumer`);
+    }
+    if (claim.status === 'done') {
+      if (claim.result.status !== 'sent') return 'none';
+      continue;
+    }
+    if (claim.status === 'lapsed') {
+      deps.log.warn('reply part left half-done by a consumer that stopped: taken as maybe sent, not resent', {
+        part: index + 1,
+        parts: parts.length,
+      });
+      await deps.idempotency.complete<ReplyRecord>(
+        partKey,
+        { status: 'uncertain' },
+        REPLY_RECORD_SECONDS,
+        now(),
+      );
+      continue;
+    }
+    // The circuit breaker counts replies, not parts: asked once, for the first.
+    if (index === 0 && !(await breakerAllows(message, deps))) {
+      await deps.idempotency.complete<ReplyRecord>(
+        partKey,
+        { status: 'suppressed' },
+        REPLY_RECORD_SECONDS,
+        now(),
+      );
+      return 'suppressed';
+    }
+    const result = await sendPart(partKey, client, target, part, message, deps);
+    outcome = {
+      status: result.status,
+      ...('retcode' in result && result.retcode !== undefined ? { retcode: result.retcode } : {}),
+    };
+    if (result.status === 'session_problem') {
+      // Nothing of this part went out: give it back; the parts before it stay sent.
+      await deps.idempotency.release(partKey);
+      throw new RetryLaterError(`send answered retcode ${result.retcode}: the session needs a relink`);
+    }
+    await deps.idempotency.complete<ReplyRecord>(partKey, outcome, REPLY_RECORD_SECONDS, now());
+    if (result.status === 'rejected') deps.log.error('reply rejected', { reason: result.reason });
+    if (result.status === 'uncertain')
+      deps.log.warn('reply uncertain: not resent', { reason: result.reason });
+    if (result.status !== 'sent') break;
+    sentNow++;
   }
-  let result: SendResult;
+  if (outcome) {
+    deps.metrics?.count(`reply_${outcome.status}`);
+    reportReply({
+      message,
+      ruleId: reply.rule.id,
+      text: reply.reply,
+      status: outcome.status as SendResult['status'],
+      ...(outcome.retcode !== undefined ? { retcode: outcome.retcode } : {}),
+    });
+  }
+  return sentNow > 0 || outcome?.status === 'uncertain' ? 'sent' : 'none';
+}
+
+/**
+ * One part, paced per account like any message (shared with the send API): a part that must wait
+ * is delayed, not dropped; one whose turn comes too late for this invocation takes none, gives its
+ * claim back and is retried later.
+ */
+async function sendPart(
+  partKey: string,
+  client: SmartQQClient,
+  target: SendTarget,
+  part: Segment[],
+  message: InboundMessage,
+  deps: ReplierDeps,
+): Promise<SendResult> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   try {
-    // Paced per account, shared with the send API: a reply that must wait is delayed, not dropped;
-    // one whose turn comes too late for this invocation takes none and is retried later.
     const turn = await deps.pacing.take(
       message.account,
       deps.sendPace,
@@ -195,36 +274,11 @@ async function sendOnce(
     if (!turn.ok) throw new RetryLaterError(`next send turn is ${turn.retryAfterMs} ms away`);
     const wait = turn.atMs - now();
     if (wait > 0) await sleep(wait);
-    result = await client.send(target, reply.reply);
+    return await client.sendSegments(target, part);
   } catch (err) {
-    await deps.idempotency.release(key);
+    await deps.idempotency.release(partKey);
     throw err;
   }
-  deps.metrics?.count(`reply_${result.status}`);
-  reportReply({
-    message,
-    ruleId: reply.rule.id,
-    text: reply.reply,
-    status: result.status,
-    ...('retcode' in result && result.retcode !== undefined ? { retcode: result.retcode } : {}),
-  });
-  if (result.status === 'session_problem') {
-    await deps.idempotency.release(key);
-    throw new RetryLaterError(`send answered retcode ${result.retcode}: the session needs a relink`);
-  }
-  await deps.idempotency.complete<ReplyRecord>(
-    key,
-    {
-      status: result.status,
-      ...('parts' in result ? { parts: result.parts } : {}),
-      ...('retcode' in result && result.retcode !== undefined ? { retcode: result.retcode } : {}),
-    },
-    REPLY_RECORD_SECONDS,
-    now(),
-  );
-  if (result.status === 'rejected') deps.log.error('reply rejected', { reason: result.reason });
-  if (result.status === 'uncertain') deps.log.warn('reply uncertain: not resent', { reason: result.reason });
-  return result.status === 'sent' || result.status === 'uncertain' ? 'sent' : 'none';
 }
 
 /**
@@ -257,7 +311,9 @@ async function breakerAllows(message: InboundMessage, deps: ReplierDeps): Promis
 function senderListed(record: SessionRecord, message: InboundMessage): boolean {
   if (message.chatType === 'friend' || record.contacts?.linkedAt !== message.linkedAt) return true;
   const key = message.chatType === 'group' ? groupKey(message.chatId) : discussionKey(message.chatId);
-  return record.contacts?.members[key]?.[String(message.senderUin)] !== undefined;
+  const members = record.contacts?.members[key];
+  // No member list for this chat (not loaded yet): nobody can be told apart, so nobody is suspect.
+  return members === undefined || members[String(message.senderUin)] !== undefined;
 }
 
 /** The ids in the message belong to the session it was polled in; after a relink, find the chat by name. */

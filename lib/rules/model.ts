@@ -5,6 +5,7 @@
  */
 import { RE2JS, RE2JSSyntaxException } from 're2js';
 import { z } from 'zod';
+import { UnrepresentableNumber, unrepresentableReason } from './stored-number.ts';
 import { templateProblems } from './template.ts';
 
 export const CHAT_TYPES = ['friend', 'group', 'discussion'] as const;
@@ -109,6 +110,8 @@ export function ruleFieldIssues(input: unknown): readonly RuleFieldIssue[] {
 /** Validates one rule; the problem names the rule and the field. Never throws. */
 export function checkRule(input: unknown): RuleCheck {
   const ruleId = idOf(input);
+  const unrepresentable = unrepresentableProblem(input, []);
+  if (unrepresentable) return { ok: false, problem: { ruleId, ...unrepresentable } };
   const parsed = ruleShape.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -188,6 +191,36 @@ export function captureNames(regex: RE2JS): ReadonlySet<string> {
   for (let i = 0; i <= regex.groupCount(); i++) names.add(String(i));
   for (const name of Object.keys(regex.namedGroups())) names.add(name);
   return names;
+}
+
+/** DynamoDB nests at most 32 levels; deeper is not a stored item (and stops a cycle). */
+const MAX_DEPTH = 32;
+
+/**
+ * The first number in the item that no JavaScript number is (see `UnrepresentableNumber`; a bigint,
+ * from another reader), with its field: zod would only say "expected number, received object".
+ */
+function unrepresentableProblem(
+  value: unknown,
+  path: readonly (string | number)[],
+  depth = 0,
+): { field: string; message: string } | undefined {
+  const field = path.join('.') || '(rule)';
+  if (value instanceof UnrepresentableNumber) return { field, message: unrepresentableReason(value.written) };
+  if (typeof value === 'bigint') return { field, message: unrepresentableReason(String(value)) };
+  if (depth >= MAX_DEPTH || typeof value !== 'object' || value === null) return undefined;
+  let entries: Iterable<[string | number | undefined, unknown]>;
+  if (Array.isArray(value)) entries = value.entries();
+  else if (value instanceof Set)
+    entries = [...value].map((member): [undefined, unknown] => [undefined, member]);
+  else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
+    entries = Object.entries(value);
+  } else return undefined;
+  for (const [key, member] of entries) {
+    const problem = unrepresentableProblem(member, key === undefined ? path : [...path, key], depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
 }
 
 function idOf(input: unknown): string {

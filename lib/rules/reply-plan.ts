@@ -155,9 +155,19 @@ async function coolingDown(
   gate: CooldownGate,
   nowMs: number,
 ): Promise<boolean> {
-  // Narrowest first: a sender still cooling down must not use up the whole chat's cooldown.
-  for (const { key, seconds } of cooldownKeys(match, message, conversation)) {
-    if (!(await gate.tryAcquire(key, seconds, nowMs))) return true;
+  // Narrowest first: a sender still cooling down must not use up the whole chat's cooldown. And all
+  // or none: when a wider key refuses (or the gate fails), the keys this call took are given back,
+  // or a sender the rule did not answer would stay refused for their whole cooldown.
+  const taken: string[] = [];
+  let answered = false;
+  try {
+    for (const { key, seconds } of cooldownKeys(match, message, conversation)) {
+      if (!(await gate.tryAcquire(key, seconds, nowMs))) return true;
+      taken.push(key);
+    }
+    answered = true;
+    return false;
+  } finally {
+    if (!answered) for (const key of taken.reverse()) await gate.release(key);
   }
-  return false;
 }

@@ -5,6 +5,7 @@
 import type { LookupFunction } from 'node:net';
 import { SmartQQApi, sleep } from './api.ts';
 import * as contacts from './contacts.ts';
+import type { Segment } from './content.ts';
 import { REAL_HOSTS, type SmartQQHosts } from './endpoints.ts';
 import { HttpClient } from './http.ts';
 import {
@@ -26,7 +27,7 @@ import {
   poll,
   pollNeedsMs,
 } from './poll.ts';
-import { type SendResult, type SendTarget, sendText } from './send.ts';
+import { type SendResult, type SendTarget, sendMessage, sendText } from './send.ts';
 import { Session } from './session.ts';
 
 export interface SmartQQClientOptions {
@@ -171,6 +172,11 @@ export class SmartQQClient {
 
   send(target: SendTarget, text: string): Promise<SendResult> {
     return sendText(this.api, this.session, target, text, () => this.nextMsgId());
+  }
+
+  /** One message of exactly these segments (already split to fit, see `splitForSending`). */
+  sendSegments(target: SendTarget, segments: readonly Segment[]): Promise<SendResult> {
+    return sendMessage(this.api, this.session, target, segments, () => this.nextMsgId());
   }
 
   close(): void {

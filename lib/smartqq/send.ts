@@ -5,7 +5,7 @@
  * A 1202 is never resent here: it was often delivered anyway, and bots that resent it flooded groups.
  */
 import { parseJsonAnswer, type SmartQQApi } from './api.ts';
-import { encodeContent, parseFaceMarkers, splitForSending } from './content.ts';
+import { encodeContent, parseFaceMarkers, type Segment, splitForSending } from './content.ts';
 import { CLIENT_ID } from './endpoints.ts';
 import { SmartQQNetworkError, SmartQQProtocolError } from './errors.ts';
 import { decideRetcode, type Verdict } from './retcode.ts';
@@ -70,6 +70,19 @@ export async function sendText(
     if (outcome.status !== 'sent') return { ...outcome, partsSent: index, parts: parts.length };
   }
   return { status: 'sent', parts: parts.length };
+}
+
+/** One message of exactly these segments: no split (the caller split, and keeps track of parts). */
+export async function sendMessage(
+  api: SmartQQApi,
+  session: Session,
+  target: SendTarget,
+  segments: readonly Segment[],
+  nextMsgId: () => number | Promise<number>,
+): Promise<SendResult> {
+  if (segments.length === 0) return { status: 'rejected', reason: 'empty message', partsSent: 0, parts: 0 };
+  const outcome = await sendOne(api, session, target, encodeContent(segments), await nextMsgId());
+  return outcome.status === 'sent' ? { status: 'sent', parts: 1 } : { ...outcome, partsSent: 0, parts: 1 };
 }
 
 type PartOutcome =

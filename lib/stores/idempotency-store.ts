@@ -28,20 +28,24 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
     this.#table = options.tableName;
   }
 
-  /** One conditional PutItem: of any number of concurrent claims of a free key, exactly one is 'new'. */
+  /**
+   * One conditional PutItem: of any number of concurrent claims of a free key, exactly one is 'new'
+   * ('lapsed' when what it replaced was a claim that ran out before its outcome was kept).
+   */
   async claim<R>(key: string, ttlSeconds: number, nowMs: number): Promise<IdempotencyClaim<R>> {
     const nowSeconds = Math.floor(nowMs / 1000);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#doc.send(
+        const { Attributes } = await this.#doc.send(
           new PutCommand({
             TableName: this.#table,
             Item: { ...idemKey(key), status: 'in_progress', expiresAt: expiresAt(nowMs, ttlSeconds) },
             ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
             ExpressionAttributeValues: { ':now': nowSeconds },
+            ReturnValues: 'ALL_OLD',
           }),
         );
-        return { status: 'new' };
+        return Attributes?.status === 'in_progress' ? { status: 'lapsed' } : { status: 'new' };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }

@@ -25,7 +25,18 @@ export function exportRules(items: readonly unknown[]): RuleExport {
     return isRecord(item) ? withoutUpdatedAt(sortedKeys(item)) : item;
   });
   rules.sort(byAccountThenId);
-  return { json: `${JSON.stringify(rules, null, 2)}\n`, problems };
+  return { json: `${JSON.stringify(rules, storedValue, 2)}\n`, problems };
+}
+
+/**
+ * What JSON cannot say of a broken item, said without losing it: a set (an SS or NS typed in the
+ * console) as a list, a bigint as its digits. A number no JavaScript number is
+ * (`UnrepresentableNumber`) writes itself as its digits, a string: the import then names it.
+ */
+function storedValue(_key: string, value: unknown): unknown {
+  if (value instanceof Set) return [...value];
+  if (typeof value === 'bigint') return String(value);
+  return value;
 }
 
 function withoutUpdatedAt(rule: object): Record<string, unknown> {

@@ -5,19 +5,29 @@
  * Every write goes through `checkRule` first, so the store never writes an invalid rule; reads
  * hand back the raw items, because a person may have broken one in the console and the reader
  * (the consumer, `rules test`) must skip it and keep the rest.
+ *
+ * Reads never fail on an item: they send the low-level commands and convert each attribute here
+ * (`itemFromDynamo`), a number no JavaScript number is becoming an `UnrepresentableNumber` that
+ * `checkRule` reports with the rule and the field. The document client's own unmarshall throws
+ * for the whole page on a number beyond ±2^53 that is not whole (`9007199254740993.5`), turns a
+ * large whole number into a bigint, and reads `1.00000000000000000000000000001` as 1. Its
+ * `wrapNumbers` option would avoid that, but the option lives on the DynamoDBClient's config, which
+ * the document client shares (`DynamoDBDocumentClient.from` sets it there): a second document client
+ * for this store would switch every other store on that client to wrapped numbers. The low-level
+ * commands go through the same client (`doc.send`: same middleware, same config); writes still use
+ * the document client, their values being checked rules.
  */
 
 import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
+  type AttributeValue,
+  GetItemCommand,
   QueryCommand,
   type QueryCommandInput,
   ScanCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+} from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ALL_ACCOUNTS, checkRule, type Rule, type RuleInput, type RuleProblem } from '../rules/model.ts';
+import { storedNumber } from '../rules/stored-number.ts';
 import { type BatchRequest, batchWrite } from './batch-write.ts';
 
 export interface RuleKey {
@@ -141,9 +151,13 @@ export class DynamoRuleStore implements RuleStore {
 
   async get(account: string, id: string): Promise<unknown | undefined> {
     const { Item } = await this.#doc.send(
-      new GetCommand({ TableName: this.#table, Key: { account, id }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: { account: { S: account }, id: { S: id } },
+        ConsistentRead: true,
+      }),
     );
-    return Item;
+    return Item && itemFromDynamo(Item);
   }
 
   async put(input: RuleInput, options: PutRuleOptions = {}): Promise<Rule> {
@@ -229,15 +243,15 @@ export class DynamoRuleStore implements RuleStore {
   async version(): Promise<number> {
     // Consistent, like the rule queries: a reader that sees the new version must read the new rules.
     const { Item } = await this.#doc.send(
-      new GetCommand({
+      new GetItemCommand({
         TableName: this.#table,
-        Key: RULES_VERSION_KEY,
+        Key: { account: { S: RULES_VERSION_KEY.account }, id: { S: RULES_VERSION_KEY.id } },
         ConsistentRead: true,
         ProjectionExpression: '#version',
         ExpressionAttributeNames: { '#version': 'version' },
       }),
     );
-    const version: unknown = Item?.version;
+    const version: unknown = Item && itemFromDynamo(Item).version;
     return typeof version === 'number' ? version : 0;
   }
 
@@ -263,14 +277,14 @@ export class DynamoRuleStore implements RuleStore {
       TableName: this.#table,
       KeyConditionExpression: '#account = :account',
       ExpressionAttributeNames: { '#account': 'account' },
-      ExpressionAttributeValues: { ':account': account },
+      ExpressionAttributeValues: { ':account': { S: account } },
       ConsistentRead: true,
       ...(this.#pageSize === undefined ? {} : { Limit: this.#pageSize }),
     };
-    let startKey: Record<string, unknown> | undefined;
+    let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.#doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-      items.push(...(page.Items ?? []).filter((item) => !isVersionItem(item)));
+      items.push(...(page.Items ?? []).map(itemFromDynamo).filter((item) => !isVersionItem(item)));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return items;
@@ -278,7 +292,7 @@ export class DynamoRuleStore implements RuleStore {
 
   async #scanAll(): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.#doc.send(
         new ScanCommand({
@@ -288,7 +302,7 @@ export class DynamoRuleStore implements RuleStore {
           ...(this.#pageSize === undefined ? {} : { Limit: this.#pageSize }),
         }),
       );
-      items.push(...(page.Items ?? []).filter((item) => !isVersionItem(item)));
+      items.push(...(page.Items ?? []).map(itemFromDynamo).filter((item) => !isVersionItem(item)));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return items;
@@ -333,6 +347,29 @@ function validImport(items: readonly unknown[]): Rule[] {
   });
   if (problems.length > 0) throw new RuleImportError(problems);
   return rules;
+}
+
+/**
+ * An item as the document client reads it (strings, booleans, null, lists, maps, sets, binary),
+ * except its numbers: `storedNumber`'s, so an item never fails to read. Never throws: an attribute
+ * of a type this SDK does not know stays as DynamoDB sent it, and `checkRule` rejects it.
+ */
+export function itemFromDynamo(item: Record<string, AttributeValue>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).map(([name, value]) => [name, nativeValue(value)]));
+}
+
+function nativeValue(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return storedNumber(value.N);
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.NULL !== undefined) return null;
+  if (value.L !== undefined) return value.L.map(nativeValue);
+  if (value.M !== undefined) return itemFromDynamo(value.M);
+  if (value.SS !== undefined) return new Set(value.SS);
+  if (value.NS !== undefined) return new Set(value.NS.map(storedNumber));
+  if (value.B !== undefined) return value.B;
+  if (value.BS !== undefined) return new Set(value.BS);
+  return value;
 }
 
 function keyOf(item: Record<string, unknown>): RuleKey | undefined {

@@ -216,6 +216,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       RULES_TABLE: tables.rules,
       GUARDS_TABLE: tables.guards,
       INBOUND_QUEUE_URL: queues.inbound,
+      INBOUND_DLQ_URL: queues.inboundDlq,
       DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint,
       SQS_ENDPOINT: emulators.sqsEndpoint,
       SMARTQQ_BASE_URL: smartqqUrl,

@@ -13,6 +13,7 @@ import {
   type SendStatus,
 } from '../../lib/pipeline/activity.ts';
 import type { InboundMessage } from '../../lib/pipeline/ports.ts';
+import { asReceived, echoForms } from '../../lib/rules/reply-plan.ts';
 import { parseFaceMarkers, plainText } from '../../lib/smartqq/content.ts';
 
 export interface Transcript {
@@ -20,21 +21,42 @@ export interface Transcript {
 }
 
 export function startTranscript(print: (line: string) => void): Transcript {
+  // What the bot said lately in each chat, to show its echo as such even before the poller has
+  // learned the echo's sender (the first echo of a session is published before that lookup).
+  const said = new Map<string, Set<string>>();
+  const remember = (chat: string, text: string) => {
+    const forms = said.get(chat) ?? new Set<string>();
+    for (const form of echoForms(text)) forms.add(form);
+    said.set(chat, forms);
+  };
   const stop = listenToActivity({
-    inbound: (a) => print(inboundLine(a)),
-    reply: (a) => print(replyLine(a)),
-    apiSend: (a) => print(apiSendLine(a)),
+    inbound: (a) => {
+      const echo = a.message.fromBot === true || said.get(chatOf(a.message))?.has(asReceived(a.message.text));
+      print(inboundLine(a, echo === true));
+    },
+    reply: (a) => {
+      remember(chatOf(a.message), a.text);
+      print(replyLine(a));
+    },
+    apiSend: (a) => {
+      remember(`${a.chatType}|${a.to}`, a.text);
+      print(apiSendLine(a));
+    },
   });
   return { close: stop };
 }
 
 /**
  * `[friend] Ali: ping`, `[group Hiking Club] Trail Boss: anyone up for a hike?`, and the server's
- * echo of the bot's own message: `[group Hiking Club] (the bot's own message, echoed): pong`.
+ * echo of the bot's own message: `[group Hiking Club] (the bot's own message, echoed) pong`.
  */
-export function inboundLine({ message }: InboundActivity): string {
-  const sender = message.fromBot ? "(the bot's own message, echoed)" : `${message.senderName}:`;
+export function inboundLine({ message }: InboundActivity, echo = message.fromBot === true): string {
+  const sender = echo ? "(the bot's own message, echoed)" : `${message.senderName}:`;
   return `${chatLabel(message)} ${sender} ${message.text}`;
+}
+
+function chatOf(message: InboundMessage): string {
+  return `${message.chatType}|${message.chatName}`;
 }
 
 /** `  ↳ bot to Ali (rule ping, answering "ping"): pong` */

@@ -2,7 +2,7 @@
  * End to end through the local runtime (`npm start`'s wiring: the real handlers, dynalite, fauxqs,
  * the SQS event source, the HTTP API) and the SmartQQ simulator with the demo world and rules.
  */
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboundMessage, SessionRecord } from '../../lib/pipeline/ports.ts';
 import { createLambdaContext } from '../../local/runtime/lambda-context.ts';
@@ -80,7 +80,7 @@ describe('auto-replies', () => {
 });
 
 describe('the consumer handler', () => {
-  it('reports a poison record as a batch item failure and still answers the good one', async () => {
+  it('moves a poison record to the DLQ at once, with its reason, and still answers the good one', async () => {
     const { handler } = await import('../../functions/consumer/handler.ts');
     const good = fromAlice(`e2e-poison-neighbour-${Date.now()}`, 515151);
     const record = (messageId: string, body: string, group: string) => ({
@@ -112,7 +112,30 @@ describe('the consumer handler', () => {
       },
       createLambdaContext(bot.runtime.functions.consumer),
     );
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+    expect(result).toEqual({ batchItemFailures: [] });
+    const { Messages } = await bot.runtime.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: bot.runtime.queues.inboundDlq,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+        WaitTimeSeconds: 1,
+      }),
+    );
+    expect(
+      (Messages ?? []).map((m) => ({
+        body: m.Body,
+        group: m.Attributes?.MessageGroupId,
+        reason: m.MessageAttributes?.reason?.StringValue,
+        source: m.MessageAttributes?.sourceMessageId?.StringValue,
+      })),
+    ).toEqual([
+      {
+        body: '{"not":"an inbound message"}',
+        group: 'other-group',
+        reason: expect.stringMatching(/^malformed inbound message: /),
+        source: 'poison',
+      },
+    ]);
     expect(
       bot.sim
         .sent()

@@ -137,6 +137,13 @@ describe('environment: what each handler reads, and nothing it does not', () => 
     expect(variablesOf('send').CONVERSATION_REPLIES_PER_MINUTE).toBeUndefined();
   });
 
+  it('consumer: the URL of the inbound DLQ, where it sets aside records that can never parse', () => {
+    const [dlqId] = cfn(synth.stack.state.queues.inboundDlq);
+    expect(variablesOf('consumer').INBOUND_DLQ_URL).toEqual({ Ref: dlqId });
+    expect(variablesOf('poller')).not.toHaveProperty('INBOUND_DLQ_URL');
+    expect(variablesOf('send')).not.toHaveProperty('INBOUND_DLQ_URL');
+  });
+
   it('send: the token as a secret to fetch, never as a plain value', () => {
     const [secretId] = cfn(synth.stack.sendApi.token);
     expect(variablesOf('send').API_TOKEN_SECRET_ID).toEqual({ Ref: secretId });

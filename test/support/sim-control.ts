@@ -51,6 +51,7 @@ export interface Counters {
   polls: number;
   sends: number;
   duplicateSends: number;
+  faultsApplied: number;
 }
 
 export function counters(sim: Simulator): Promise<Counters> {

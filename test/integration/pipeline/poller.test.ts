@@ -80,6 +80,12 @@ beforeEach(async () => {
   };
 });
 
+/** A remainingMs that counts down from `ms` from now. */
+function deadlineIn(ms: number): () => number {
+  const deadline = Date.now() + ms;
+  return () => deadline - Date.now();
+}
+
 async function received(client: SQSClient, queueUrl: string): Promise<InboundMessage[]> {
   const out: InboundMessage[] = [];
   for (let i = 0; i < 5; i++) {
@@ -210,28 +216,116 @@ describe('the poller', () => {
       session: Session.fromJSON(online.session as SessionJson),
     });
     const hiking = online.contacts?.groups.find((g) => g.name === 'Hiking Club');
-    await bot.send({ kind: 'group', gid: hiking?.gid ?? 0 }, 'hello, club /微笑');
-    bot.close();
+    const tea = online.contacts?.groups.find((g) => g.name === 'Tea & Code');
     const { echoUin } = await control<{ echoUin: number }>(sim, 'GET', 'contacts');
 
+    await bot.send({ kind: 'group', gid: hiking?.gid ?? 0 }, 'hello, club /微笑');
     await runPoller(world.deps());
-    // Another conversation: a FIFO receive gives one conversation's messages one at a time.
-    await control(sim, 'POST', 'messages', {
-      type: 'group',
-      group: 'Tea & Code',
-      from: 'Bob & Co',
-      text: 'after',
-    });
+    const first = await received(sqs.client, world.queueUrl);
+    // Another group (a FIFO receive gives one conversation's messages one at a time): same echo uin.
+    await bot.send({ kind: 'group', gid: tea?.gid ?? 0 }, 'again /微笑');
     await runPoller(world.deps());
+    const second = await received(sqs.client, world.queueUrl);
+    bot.close();
 
-    const record = await world.sessions.get(ACCOUNT);
-    expect(record?.contacts?.selfUins).toContain(echoUin);
-    const published = await received(sqs.client, world.queueUrl);
-    expect(published.map((m) => [m.text, m.fromBot ?? false])).toEqual([
-      ['hello, club [微笑]', true],
-      ['after', false],
-    ]);
+    expect((await world.sessions.get(ACCOUNT))?.contacts?.selfUins).toContain(echoUin);
+    // The first echo was published before the lookup that told it apart (publish first, always).
+    expect(first.map((m) => [m.text, m.fromBot ?? false])).toEqual([['hello, club [微笑]', false]]);
+    expect(second.map((m) => [m.text, m.fromBot ?? false])).toEqual([['again [微笑]', true]]);
     expect(world.logs.filter((l) => l.includes('taken for the bot’s own echo'))).toHaveLength(1);
+  });
+
+  it('publishes a poll answer before looking up an unknown sender, however slow the lookup', async () => {
+    await loginThroughPoller();
+    const online = (await world.sessions.get(ACCOUNT)) as SessionRecord;
+    const bot = new SmartQQClient({
+      hosts: singleBaseHosts(sim.url),
+      session: Session.fromJSON(online.session as SessionJson),
+    });
+    const tea = online.contacts?.groups.find((g) => g.name === 'Tea & Code');
+    await bot.send({ kind: 'group', gid: tea?.gid ?? 0 }, 'echo me');
+    bot.close();
+    // Every group detail answers 2 s late: a refresh takes longer than the invocation has left.
+    await control(sim, 'POST', 'faults', { endpoint: 'get_group_info_ext2', delayMs: 2_000, count: 10 });
+    const published: string[] = [];
+    const spy: InboundQueue = {
+      publish: async (messages) => {
+        published.push(...messages.map((m) => m.text));
+        return { failed: [] };
+      },
+    };
+
+    const faultsBefore = (await counters(sim)).faultsApplied;
+    const run = runPoller(world.deps({ queue: spy, linkReserveMs: 100 }));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(published).toEqual(['echo me']);
+    await run;
+    // And the lookup stopped at the invocation's end (1.5 s): one slow group detail, not both.
+    expect((await counters(sim)).faultsApplied - faultsBefore).toBe(1);
+  });
+
+  it('a relink that fails for the network is retried in the same invocation, without a new login', async () => {
+    await loginThroughPoller();
+    await control(sim, 'POST', 'faults', {
+      faults: [
+        { endpoint: 'poll2', retcode: 121 },
+        { endpoint: 'getvfwebqq', http: 502 },
+        { endpoint: 'getvfwebqq', http: 502 },
+      ],
+    });
+
+    const report = await runPoller(world.deps({ linkReserveMs: 0, remainingMs: deadlineIn(8_000) }));
+
+    // Online again without a QR: the same login, relinked on the third try.
+    expect(report).toMatchObject({ state: 'online' });
+    expect(world.logs.filter((l) => l.includes('relinking the session'))).toHaveLength(1);
+    expect(world.logs.filter((l) => l.includes('session relinked'))).toHaveLength(1);
+    expect((await world.sessions.get(ACCOUNT))?.qr).toBeUndefined();
+  });
+
+  it('a contacts error after a relink never ends the session: the earlier contacts are kept', async () => {
+    await loginThroughPoller();
+    const before = (await world.sessions.get(ACCOUNT))?.contacts;
+    await control(sim, 'POST', 'faults', {
+      faults: [
+        { endpoint: 'poll2', retcode: 121 },
+        { endpoint: 'get_group_info_ext2', http: 502, count: 10 },
+      ],
+    });
+
+    const report = await runPoller(world.deps());
+
+    expect(report).toMatchObject({ state: 'online' });
+    const after = (await world.sessions.get(ACCOUNT))?.contacts;
+    expect(after?.groups.map((g) => g.name)).toEqual(before?.groups.map((g) => g.name));
+    expect(world.logs.some((l) => l.includes('contacts not loaded after the relink'))).toBe(true);
+  });
+
+  it('when neither the queue nor the outbox takes the events, says which, counts them, and stops polling', async () => {
+    await loginThroughPoller();
+    const failing: InboundQueue = { publish: async (messages) => ({ failed: messages }) };
+    const broken = {
+      add: async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+      list: async () => [],
+      remove: async () => undefined,
+    };
+    const counted: Record<string, number> = {};
+    await control(sim, 'POST', 'messages', { type: 'friend', from: 'Alice', text: 'keep me' });
+
+    const report = await runPoller(
+      world.deps({
+        queue: failing,
+        outbox: broken,
+        metrics: { count: (name, value = 1) => void (counted[name] = (counted[name] ?? 0) + value) },
+      }),
+    );
+
+    expect(report).toMatchObject({ state: 'online', polls: 1 });
+    expect(counted.events_unsaved).toBe(1);
+    const line = world.logs.find((l) => l.includes('events neither published nor kept'));
+    expect(line).toMatch(/"keys":\["[0-9a-f]{64}"\]/);
   });
 
   it('a session that expires needs a QR, says why once, and shows the new QR in the same invocation', async () => {

@@ -15,6 +15,7 @@ import {
   replyTo,
 } from '../../../lib/pipeline/replier.ts';
 import { RuleCache } from '../../../lib/rules/rule-cache.ts';
+import { parseFaceMarkers, plainText, splitForSending } from '../../../lib/smartqq/content.ts';
 import { singleBaseHosts } from '../../../lib/smartqq/endpoints.ts';
 import { DynamoCooldownStore, DynamoRecentReplies } from '../../../lib/stores/guard-store.ts';
 import { DynamoIdempotencyStore } from '../../../lib/stores/idempotency-store.ts';
@@ -225,6 +226,60 @@ describe('replying', () => {
     expect(await replyTo(silenced, { ...breaking, conversationPace: conversationPace(0) })).toMatchObject({
       replies: 0,
     });
+  });
+
+  it('a long reply whose second part fails for the session resumes there: the first part is never sent twice', async () => {
+    const rules = new DynamoRuleStore({ doc: dynamo.doc, tableName: dynamo.names.rules });
+    const story = `${'从前有座山，'.repeat(50)} ${'山里有座庙。'.repeat(50)}`;
+    await rules.put({
+      account: ACCOUNT,
+      id: 'story',
+      chatTypes: ['friend'],
+      match: 'exact',
+      pattern: 'story',
+      replies: [story],
+    });
+    const withStory = { ...deps, rules: new RuleCache(rules) };
+    // The first send answers normally (a 0 ms delay), the second one 100012: the session expired.
+    await control(sim, 'POST', 'faults', {
+      faults: [
+        { endpoint: 'send_buddy_msg2', delayMs: 0 },
+        { endpoint: 'send_buddy_msg2', retcode: 100012 },
+      ],
+    });
+    const message = inbound('friend', 'story');
+    const duplicatesBefore = (await counters(sim)).duplicateSends;
+
+    await expect(replyTo(message, withStory)).rejects.toBeInstanceOf(RetryLaterError);
+    expect((await sent(sim)).length).toBe(1);
+    expect(await replyTo(message, withStory)).toMatchObject({ replies: 1 });
+    expect(await replyTo(message, withStory)).toMatchObject({ replies: 0 });
+
+    const parts = splitForSending(parseFaceMarkers(story)).map((part) => plainText(part));
+    expect(parts.length).toBeGreaterThanOrEqual(2);
+    expect((await sent(sim)).map((m) => m.text)).toEqual(parts);
+    expect((await counters(sim)).duplicateSends).toBe(duplicatesBefore);
+    await rules.delete(ACCOUNT, 'story');
+  });
+
+  it('a reply claimed by a consumer still at work is retried later, never dropped', async () => {
+    const message = inbound('friend', 'ping');
+    await deps.idempotency.claim(`reply|${message.key}|ping|0`, 120, Date.now());
+
+    await expect(replyTo(message, deps)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await sent(sim)).toEqual([]);
+  });
+
+  it('a reply whose consumer died between its claim and its outcome is taken as maybe sent, not resent', async () => {
+    const message = inbound('friend', 'ping');
+    // Claimed two minutes ago for 120 s: the consumer that claimed it is gone.
+    await deps.idempotency.claim(`reply|${message.key}|ping|0`, 120, Date.now() - 121_000);
+    logs.length = 0;
+
+    expect(await replyTo(message, deps)).toMatchObject({ replies: 0 });
+    expect(await replyTo(message, deps)).toMatchObject({ replies: 0 });
+    expect(await sent(sim)).toEqual([]);
+    expect(logs.filter((l) => l.includes('taken as maybe sent'))).toHaveLength(1);
   });
 
   it('an offline session makes the record retry later', async () => {

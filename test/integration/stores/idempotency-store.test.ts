@@ -46,10 +46,18 @@ describe('idempotency', () => {
     expect(await store.claim(key, 60, T0)).toEqual({ status: 'done', result: undefined });
   });
 
-  it('lets a claim run out: after its TTL the key can be claimed again (a crashed consumer)', async () => {
+  it('lets a claim run out: after its TTL the key is claimed again, said to be lapsed (a crashed consumer)', async () => {
     const key = freshKey();
     expect(await store.claim(key, 30, T0)).toEqual({ status: 'new' });
     expect(await store.claim(key, 30, T0 + 29_999)).toEqual({ status: 'in_progress' });
+    expect(await store.claim(key, 30, T0 + 30_000)).toEqual({ status: 'lapsed' });
+    expect(await store.claim(key, 30, T0 + 30_001)).toEqual({ status: 'in_progress' });
+  });
+
+  it('an expired outcome is not a lapsed claim: the key is new again', async () => {
+    const key = freshKey();
+    await store.claim(key, 30, T0);
+    await store.complete(key, 'sent', 30, T0);
     expect(await store.claim(key, 30, T0 + 30_000)).toEqual({ status: 'new' });
   });
 
@@ -82,7 +90,8 @@ describe('idempotency', () => {
     const key = freshKey();
     await store.claim(key, 10, T0);
     const claims = await Promise.all(Array.from({ length: 6 }, () => store.claim(key, 10, T0 + 10_000)));
-    expect(claims.filter((c) => c.status === 'new')).toHaveLength(1);
+    expect(claims.filter((c) => c.status === 'lapsed')).toHaveLength(1);
+    expect(claims.filter((c) => c.status === 'in_progress')).toHaveLength(5);
   });
 
   it('stores a kind-prefixed key with expiresAt in epoch seconds (the TTL attribute), rounded up', async () => {

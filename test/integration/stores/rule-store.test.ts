@@ -1,6 +1,11 @@
+import { type AttributeValue, DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RuleInput } from '../../../lib/rules/model.ts';
+import type { IncomingMessage } from '../../../lib/rules/message.ts';
+import type { RuleInput, RuleProblem } from '../../../lib/rules/model.ts';
+import { RuleCache } from '../../../lib/rules/rule-cache.ts';
+import { UnrepresentableNumber } from '../../../lib/rules/stored-number.ts';
+import { exportRules } from '../../../lib/stores/rule-export.ts';
 import {
   DynamoRuleStore,
   RULES_VERSION_KEY,
@@ -163,6 +168,114 @@ describe('list', () => {
     const items = await store.list('20001');
     expect(items).toHaveLength(40);
     expect(sent.filter((c) => c === 'QueryCommand').length).toBeGreaterThanOrEqual(3); // 2+ pages of 20001, 1 of *
+  });
+});
+
+describe('numbers a person wrote in the console that JavaScript cannot hold', () => {
+  /** A rule item as typed in the console, with its priority written as the DynamoDB number `n`. */
+  const handWritten = (id: string, n: string): Record<string, AttributeValue> => ({
+    account: { S: '20001' },
+    id: { S: id },
+    chatTypes: { L: [{ S: 'friend' }] },
+    match: { S: 'exact' },
+    pattern: { S: id },
+    replies: { L: [{ S: `${id}!` }] },
+    priority: { N: n },
+  });
+  const putRaw = (item: Record<string, AttributeValue>) =>
+    dynamo.client.send(new PutItemCommand({ TableName: table, Item: item }));
+  const deleteRaw = (id: string) =>
+    dynamo.client.send(
+      new DeleteItemCommand({ TableName: table, Key: { account: { S: '20001' }, id: { S: id } } }),
+    );
+  const say = (text: string): IncomingMessage => ({
+    account: '20001',
+    chatType: 'friend',
+    chatName: 'Ali',
+    senderName: 'Ali',
+    senderNick: 'Alice',
+    senderUin: 111,
+    text,
+    botNick: 'DemoBot',
+    botNames: ['DemoBot'],
+  });
+  const BAD = {
+    huge: '123456789012345678901234567890',
+    e40: '1e40',
+    fraction: '9007199254740993.5',
+    digits: '1.00000000000000000000000000001',
+  };
+
+  it('skips only those items, naming rule, field and number; once fixed or removed, all is normal', async () => {
+    await store.put(rule());
+    for (const [id, n] of Object.entries(BAD)) await putRaw(handWritten(id, n));
+    // Beyond DynamoDB's own range: refused at the write, never stored.
+    await expect(putRaw(handWritten('overflow', '1e400'))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+
+    const problems: RuleProblem[][] = [];
+    const cache = new RuleCache(store, {
+      checkEveryMs: 1_000,
+      reloadEveryMs: 60_000,
+      onProblems: (found) => problems.push([...found]),
+      onReloadError: (error) => {
+        throw error;
+      },
+    });
+    const answers = async (text: string, nowMs: number) =>
+      (await cache.ruleSet('20001', nowMs)).match(say(text)).map((m) => m.reply);
+    expect(await answers('ping', 0)).toEqual(['pong']);
+    expect(await answers('huge', 0)).toEqual([]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.map((p) => [p.ruleId, p.field]).sort()).toEqual([
+      ['digits', 'priority'],
+      ['e40', 'priority'],
+      ['fraction', 'priority'],
+      ['huge', 'priority'],
+    ]);
+    const message = (id: string) => problems[0]?.find((p) => p.ruleId === id)?.message;
+    expect(message('huge')).toMatch(/^123456789012345678901234567890 is too large/);
+    expect(message('fraction')).toMatch(/^9007199254740993\.5 is too large/);
+    expect(message('e40')).toMatch(/^10+ is too large/); // DynamoDB gives 1e40 back in full
+    expect(message('digits')).toMatch(/^1\.00000000000000000000000000001 has more digits .*read as 1\)/);
+
+    // Read, shown and exported as written, never as a rounded number.
+    expect(await store.get('20001', 'huge')).toMatchObject({ priority: new UnrepresentableNumber(BAD.huge) });
+    expect(exportRules(await store.list()).json).toContain(`"priority": "${BAD.huge}"`);
+
+    // Fixed in the console (no version bump): answered from the next reload on.
+    await putRaw(handWritten('huge', '5'));
+    for (const id of ['e40', 'fraction', 'digits']) await deleteRaw(id);
+    expect(await answers('huge', 30_000)).toEqual([]);
+    expect(await answers('huge', 60_000)).toEqual(['huge!']);
+    expect(await answers('ping', 60_000)).toEqual(['pong']);
+    expect(problems).toHaveLength(1);
+  });
+
+  it('reads such a number in a list, a map or a number set as well, and the version marker never fails', async () => {
+    await putRaw({
+      ...handWritten('nested', '1'),
+      replies: { L: [{ S: 'ok' }, { N: BAD.huge }] },
+      extra: { M: { deep: { N: BAD.fraction } } },
+      numbers: { NS: ['1', BAD.huge] },
+    });
+    const [item] = await store.list('20001');
+    expect(item).toMatchObject({
+      replies: ['ok', new UnrepresentableNumber(BAD.huge)],
+      extra: { deep: new UnrepresentableNumber(BAD.fraction) },
+      numbers: new Set([1, new UnrepresentableNumber(BAD.huge)]),
+    });
+    // A backup of it loses nothing: the digits as written, the set as a list.
+    expect(JSON.parse(exportRules([item]).json)).toEqual([
+      expect.objectContaining({
+        replies: ['ok', BAD.huge],
+        extra: { deep: BAD.fraction },
+        numbers: [1, BAD.huge],
+      }),
+    ]);
+    await putRaw({ account: { S: '#meta' }, id: { S: 'version' }, version: { N: BAD.fraction } });
+    expect(await store.version()).toBe(0);
   });
 });
 

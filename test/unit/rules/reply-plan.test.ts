@@ -172,6 +172,37 @@ describe('cooldowns', () => {
     expect(plan).toEqual({ replies: [], skipped: [{ reason: 'cooldown', ruleId: 'main' }] });
   });
 
+  it('takes the sender and chat cooldowns all or none: a sender refused by the chat cooldown keeps no cooldown', async () => {
+    const { ruleSet, guards } = setup(ruleInput({ cooldownSenderSeconds: 60, cooldownChatSeconds: 10 }));
+    const group = { chatType: 'group' as const, chatName: 'Hiking Club' };
+    const a = { ...group, senderUin: 1 };
+    const b = { ...group, senderUin: 2 };
+    expect(ids(await planReplies(ruleSet, message(a), guards, 0))).toEqual(['r1']);
+    // B asks while the chat cools down: refused, so B's own cooldown must not start.
+    const refused = await planReplies(ruleSet, message(b), guards, 5_000);
+    expect(refused).toEqual({ replies: [], skipped: [{ reason: 'cooldown', ruleId: 'r1' }] });
+    expect([...guards.cooldowns.until.keys()].filter((key) => key.endsWith('|2'))).toEqual([]);
+    // The chat cooldown is over, A's sender cooldown is not: A is refused, B (never answered) is answered.
+    expect(ids(await planReplies(ruleSet, message(a), guards, 15_000))).toEqual([]);
+    expect(ids(await planReplies(ruleSet, message(b), guards, 16_000))).toEqual(['r1']);
+  });
+
+  it('gives back the keys it took when the gate fails on a later one', async () => {
+    const { ruleSet, guards } = setup(ruleInput({ cooldownSenderSeconds: 60, cooldownChatSeconds: 10 }));
+    const failing: CooldownGate = {
+      tryAcquire: async (key, seconds, nowMs) => {
+        if (!key.endsWith('|111')) throw new Error('DynamoDB unavailable');
+        return guards.cooldowns.tryAcquire(key, seconds, nowMs);
+      },
+      release: (key) => guards.cooldowns.release(key),
+    };
+    await expect(planReplies(ruleSet, message(), { ...guards, cooldowns: failing }, 0)).rejects.toThrow(
+      'DynamoDB unavailable',
+    );
+    expect(guards.cooldowns.until.size).toBe(0);
+    expect(ids(await planReplies(ruleSet, message(), guards, 1_000))).toEqual(['r1']);
+  });
+
   it('non-stopping rules each get their own cooldown', async () => {
     const { ruleSet, guards } = setup(
       ruleInput({ id: 'a', stop: false, cooldownChatSeconds: 60 }),
