@@ -4,7 +4,7 @@
  * is read and the clients built once per cold start.
  */
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
-import { conversationPace, replyTo } from '../../lib/pipeline/replier.ts';
+import { conversationPace, replyWithRetries } from '../../lib/pipeline/replier.ts';
 import { RuleCache } from '../../lib/rules/rule-cache.ts';
 import { DynamoCooldownStore, DynamoRecentReplies } from '../../lib/stores/guard-store.ts';
 import { DynamoIdempotencyStore } from '../../lib/stores/idempotency-store.ts';
@@ -63,7 +63,7 @@ const base = {
 };
 
 export const handler = createConsumerHandler({
-  reply: (message, remainingMs) => replyTo(message, { ...base, remainingMs }),
+  reply: (message, remainingMs) => replyWithRetries(message, { ...base, remainingMs }),
   deadLetter: sqsDeadLetterSender(sqs, env.INBOUND_DLQ_URL),
   logger,
   metrics,

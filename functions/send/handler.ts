@@ -14,7 +14,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
 import type { IdempotencyStore, SendPace, SendPacing, SessionStore } from '../../lib/pipeline/ports.ts';
 import { checkBearer } from '../../lib/send-api/auth.ts';
-import { checkAccount, parseIdempotencyKey, parseSendRequest } from '../../lib/send-api/request.ts';
+import { checkAccount, parseIdempotencyKey, parseSendRequest, readBody } from '../../lib/send-api/request.ts';
 import { answerFor, type SendOutcome, sendMessage } from '../../lib/send-api/send-message.ts';
 import { type MessageSender, smartQQSender } from '../../lib/send-api/sender.ts';
 import { contactsView, qrView, sessionView } from '../../lib/send-api/views.ts';
@@ -99,7 +99,8 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
       return json(200, contactsView(await deps.sessions.get(which), which));
     }),
     'POST /v1/messages': authenticated(async (event) => {
-      const request = parseSendRequest(bodyText(event), account);
+      // The size first (413 past MAX_BODY_BYTES), then the JSON.
+      const request = parseSendRequest(readBody(event.body, event.isBase64Encoded === true), account);
       const key = parseIdempotencyKey(header(event, 'idempotency-key'));
       const report = await sendMessage(flow, request, key);
       if (!report.replayed) countSend(report.outcome);
@@ -160,11 +161,6 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
   const headers = event.headers ?? {};
   const found = Object.keys(headers).find((k) => k.toLowerCase() === name);
   return found === undefined ? undefined : headers[found];
-}
-
-function bodyText(event: APIGatewayProxyEventV2): string | undefined {
-  if (event.body === undefined) return undefined;
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
 // ── The Lambda entry ───────────────────────────────────────────────────────────────────────────

@@ -10,6 +10,7 @@ import {
   IdempotencyKeyReusedError,
   InvalidRequestError,
   PacingError,
+  PayloadTooLargeError,
   RecipientNotFoundError,
   SessionOfflineError,
   UnauthorizedError,
@@ -39,6 +40,9 @@ export const NOT_FOUND = json(404, { error: 'not_found' });
 export function errorResponse(err: unknown): HttpResult | undefined {
   if (err instanceof InvalidRequestError) {
     return json(400, { error: 'bad_request', field: err.field, reason: err.reason, message: err.message });
+  }
+  if (err instanceof PayloadTooLargeError) {
+    return json(413, { error: 'payload_too_large', maxBytes: err.maxBytes, message: err.message });
   }
   if (err instanceof UnauthorizedError) {
     return json(401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });

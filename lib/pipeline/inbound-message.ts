@@ -31,7 +31,7 @@ export function toInboundMessage(
     account,
     conversation,
     ...chat,
-    text: event.text,
+    text: bounded(event.text),
     msgId: event.msgId,
     time: event.time,
     linkedAt: contacts.linkedAt,
@@ -59,6 +59,18 @@ function chatOf(event: ChatEvent, contacts: ContactsCache) {
   }
   const name = contacts.discussions.find((d) => d.did === event.did)?.name;
   return roomChat('discussion', event.did, name, contacts.members[discussionKey(event.did)], event.senderUin);
+}
+
+/**
+ * The longest text a message carries on: the rest is cut, with a note. A queue message holds 256 KB
+ * and an outbox item 400 KB; no chat message a rule answers is longer, but a server (or a fault)
+ * can send anything, and a message too big for either would be kept and retried for ever.
+ */
+export const MAX_TEXT_CHARS = 20_000;
+
+function bounded(text: string): string {
+  if (text.length <= MAX_TEXT_CHARS) return text;
+  return `${text.slice(0, MAX_TEXT_CHARS)}… [cut: ${text.length} characters in all]`;
 }
 
 /** A group or discussion chat: its name, and the sender's card or nick from its member list. */

@@ -61,6 +61,8 @@ export interface PollerDeps {
    * next tick. Without it, an invocation that finds the lease held exits at once.
    */
   readonly scheduleRateMs?: number;
+  /** How long the lease lives unless renewed (default LEASE_MS). */
+  readonly leaseMs?: number;
 }
 
 /**
@@ -69,6 +71,9 @@ export interface PollerDeps {
  * worth it.
  */
 const TAKE_OVER_EVERY_MS = 250;
+
+/** How long a lease lives unless renewed (every third of it, while the invocation runs). */
+export const LEASE_MS = 30_000;
 
 /** Kept back from every budget: publishing a response's events and saving state after a poll. */
 export const PUBLISH_RESERVE_MS = 10_000;
@@ -92,16 +97,40 @@ export async function runPoller(deps: PollerDeps): Promise<PollerReport> {
   const now = deps.now ?? Date.now;
   const { account, sessions } = deps;
   await sessions.ensure(account, now());
-  // Held until the invocation's own end: an expired lease means this invocation is gone.
   if (!(await takeLease(deps))) {
     deps.log.info('another poller holds the lease: exiting');
     return { status: 'lease_busy' };
   }
+  // Short and renewed while the invocation runs: a poller that dies blocks the account's polling
+  // for one lease (seconds), not for the rest of its invocation's time (up to 15 minutes).
+  const leaseMs = deps.leaseMs ?? LEASE_MS;
+  const renewal = setInterval(() => {
+    void leaseFor(deps, leaseMs).then(
+      (held) => {
+        if (!held) deps.log.error('the lease was lost to another poller');
+      },
+      (err: Error) => deps.log.warn('could not renew the lease', { reason: err.message }),
+    );
+  }, leaseMs / 3);
   try {
     return await pollWithLease(deps);
   } finally {
+    clearInterval(renewal);
     await sessions.releaseLease(account, deps.owner);
   }
+}
+
+/** Takes or renews the lease for `leaseMs`, saying the holder is done by the invocation's end. */
+function leaseFor(deps: PollerDeps, leaseMs: number): Promise<boolean> {
+  const now = (deps.now ?? Date.now)();
+  const remaining = Math.max(0, deps.remainingMs());
+  return deps.sessions.acquireLease(
+    deps.account,
+    deps.owner,
+    now + Math.min(leaseMs, remaining),
+    now,
+    now + remaining,
+  );
 }
 
 async function pollWithLease(deps: PollerDeps): Promise<PollerReport> {
@@ -392,15 +421,15 @@ class PollLoop {
 async function takeLease(deps: PollerDeps): Promise<boolean> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const tryIt = () => deps.sessions.acquireLease(deps.account, deps.owner, now() + deps.remainingMs(), now());
+  const tryIt = () => leaseFor(deps, deps.leaseMs ?? LEASE_MS);
   if (await tryIt()) return true;
   if (deps.scheduleRateMs === undefined) return false;
   const enough = pollNeedsMs(deps.pollLimits) + (deps.publishReserveMs ?? PUBLISH_RESERVE_MS);
   // The holder stops about `enough` before its lease ends; a tick arrives at most a period later.
   const waitWithin = deps.scheduleRateMs + enough;
   while (deps.remainingMs() - TAKE_OVER_EVERY_MS > enough) {
-    const heldUntil = await deps.sessions.leaseUntil(deps.account);
-    if (heldUntil !== undefined && heldUntil - now() > waitWithin) return false;
+    const endsBy = await deps.sessions.leaseEndsBy(deps.account);
+    if (endsBy !== undefined && endsBy - now() > waitWithin) return false;
     await sleep(TAKE_OVER_EVERY_MS);
     if (await tryIt()) {
       deps.log.info('took over the lease from the previous poller');

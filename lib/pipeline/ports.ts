@@ -74,12 +74,22 @@ export interface SessionStore {
    * `undefined` are removed); throws VersionConflictError otherwise. Returns the new record.
    */
   update(account: string, expectedVersion: number, changes: SessionChanges): Promise<SessionRecord>;
-  /** One poller per account: takes the lease if it is free or expired (DESIGN.md invariant 3). */
-  acquireLease(account: string, owner: string, untilMs: number, nowMs: number): Promise<boolean>;
+  /**
+   * One poller per account: takes (or, for its owner, renews) the lease until `untilMs` if it is
+   * free or expired (DESIGN.md invariant 3). `endsByMs`: when the holder will be done at the
+   * latest (its invocation's end), for the pollers deciding whether to wait and take over.
+   */
+  acquireLease(
+    account: string,
+    owner: string,
+    untilMs: number,
+    nowMs: number,
+    endsByMs?: number,
+  ): Promise<boolean>;
   /** Gives the lease back if `owner` still holds it. */
   releaseLease(account: string, owner: string): Promise<void>;
-  /** Until when the current lease runs (ms), or undefined when nobody holds one. */
-  leaseUntil(account: string): Promise<number | undefined>;
+  /** When the current holder will be done at the latest (ms), or undefined when nobody holds it. */
+  leaseEndsBy(account: string): Promise<number | undefined>;
   /** The next msg_id for a send: an atomic counter, strictly increasing across all senders. */
   nextMsgId(account: string): Promise<number>;
 }

@@ -85,6 +85,30 @@ export interface ReplyReport {
   readonly skipped: readonly string[];
 }
 
+/** Waits between the tries of a reply that failed for a moment (a relink, a busy part). */
+export const RETRY_WAITS_MS = [500, 1_000, 2_000] as const;
+
+/**
+ * `replyTo`, tried again after a short wait when it failed for a moment (RetryLaterError: the
+ * session relinking, a part another consumer holds, a send turn further off) while the invocation
+ * has the time: a record that failed for a sub-second relink is then answered in seconds, not after
+ * the queue's visibility timeout. Safe to repeat: a failed try gives back its claims and cooldowns.
+ */
+export async function replyWithRetries(message: InboundMessage, deps: ReplierDeps): Promise<ReplyReport> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await replyTo(message, deps);
+    } catch (err) {
+      const waitMs = RETRY_WAITS_MS[attempt];
+      if (!(err instanceof RetryLaterError) || waitMs === undefined) throw err;
+      if (deps.remainingMs() - waitMs < SAFETY_MS) throw err;
+      deps.log.info('reply failed for a moment: trying again', { attempt: attempt + 1, reason: err.message });
+      await sleep(waitMs);
+    }
+  }
+}
+
 export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promise<ReplyReport> {
   const now = deps.now ?? Date.now;
   const record = await deps.sessions.get(message.account);
@@ -224,10 +248,14 @@ async function sendOnce(
       status: result.status,
       ...('retcode' in result && result.retcode !== undefined ? { retcode: result.retcode } : {}),
     };
-    if (result.status === 'session_problem') {
+    if (result.status === 'session_problem' || result.status === 'not_sent') {
       // Nothing of this part went out: give it back; the parts before it stay sent.
       await deps.idempotency.release(partKey);
-      throw new RetryLaterError(`send answered retcode ${result.retcode}: the session needs a relink`);
+      throw new RetryLaterError(
+        result.status === 'not_sent'
+          ? `SmartQQ could not be reached (${result.reason}): nothing sent`
+          : `send answered retcode ${result.retcode}: the session needs a relink`,
+      );
     }
     await deps.idempotency.complete<ReplyRecord>(partKey, outcome, REPLY_RECORD_SECONDS, now());
     if (result.status === 'rejected') deps.log.error('reply rejected', { reason: result.reason });

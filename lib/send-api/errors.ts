@@ -1,8 +1,9 @@
 /**
  * The send API's domain errors: typed and HTTP-free. The send function's error middleware maps each
- * one to a status and a JSON body (`functions/send/error-responses.ts`); anything else is a plain 500.
+ * one to a status and a JSON body (`functions/send/responses.ts`); anything else is a plain 500.
  *
  * Messages never carry a secret (token, cookies, ptwebqq, vfwebqq, psessionid): they are answered.
+ * Nor more than a short piece of what the caller sent (`echo`): they are answered and logged.
  */
 import type { SessionState } from '../pipeline/ports.ts';
 
@@ -17,12 +18,50 @@ export class InvalidRequestError extends Error {
   }
 }
 
-/** An account this deployment does not send for (one account per deployment for now). */
+/** A QQ number: 5 to 12 digits, not starting with 0 (as `ACCOUNT` in lib/config.ts). */
+export const QQ_NUMBER_PATTERN = /^[1-9][0-9]{4,11}$/;
+
+/**
+ * An account this deployment does not send for (one account per deployment for now). The account is
+ * repeated only when it looks like a QQ number (at most 12 digits): never a caller's long string.
+ */
 export class UnknownAccountError extends InvalidRequestError {
   override readonly name = 'UnknownAccountError';
   constructor(readonly account: string) {
-    super('account', `unknown account ${account}`);
+    super('account', QQ_NUMBER_PATTERN.test(account) ? `unknown account ${account}` : 'unknown account');
   }
+}
+
+/**
+ * The body is larger than the send API reads (`MAX_BODY_BYTES` in request.ts): refused before it is
+ * parsed, and nothing is sent.
+ */
+export class PayloadTooLargeError extends Error {
+  override readonly name = 'PayloadTooLargeError';
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`the body is ${bytes} bytes; at most ${maxBytes} bytes are accepted`);
+  }
+}
+
+/** How many characters of a caller's own string an answer or a log line repeats. */
+export const MAX_ECHO_CHARS = 64;
+
+/**
+ * A caller's string as answers and logs repeat it: its first `max` characters (code points), and
+ * `…` when there were more. Enough to recognise it; never a caller-sized answer or log line.
+ */
+export function echo(s: string, max = MAX_ECHO_CHARS): string {
+  let shown = '';
+  let count = 0;
+  for (const char of s) {
+    if (count === max) return `${shown}…`;
+    shown += char;
+    count++;
+  }
+  return shown;
 }
 
 /** No bearer token, or not the right one. Says nothing about which. */
@@ -45,7 +84,7 @@ export class RecipientNotFoundError extends Error {
     super(
       'uin' in to
         ? `no ${type} has the current id ${to.uin}`
-        : `no ${type} is named ${JSON.stringify(to.name)}`,
+        : `no ${type} is named ${JSON.stringify(echo(to.name))}`,
     );
   }
 }
@@ -66,7 +105,7 @@ export class AmbiguousRecipientError extends Error {
     readonly candidates: readonly Candidate[],
   ) {
     super(
-      `${candidates.length} ${type} contacts are named ${JSON.stringify(requested)}: send to one by its uin`,
+      `${candidates.length} ${type} contacts are named ${JSON.stringify(echo(requested))}: send to one by its uin`,
     );
   }
 }
@@ -121,7 +160,8 @@ export class IdempotencyKeyReusedError extends Error {
 export class UpstreamSendError extends Error {
   override readonly name = 'UpstreamSendError';
   constructor(
-    readonly result: 'session_problem' | 'rejected',
+    /** `not_sent`: SmartQQ could not be reached at all; nothing went out, and the key is free again. */
+    readonly result: 'session_problem' | 'rejected' | 'not_sent',
     readonly retcode: number | undefined,
     readonly partsSent: number,
     readonly parts: number,

@@ -3,7 +3,14 @@
  * and the reason, and nothing is sent (DESIGN.md invariant 6).
  */
 import { z } from 'zod';
-import { type ChatType, InvalidRequestError, UnknownAccountError } from './errors.ts';
+import {
+  type ChatType,
+  echo,
+  InvalidRequestError,
+  PayloadTooLargeError,
+  QQ_NUMBER_PATTERN,
+  UnknownAccountError,
+} from './errors.ts';
 
 /**
  * The longest text accepted, in characters (Unicode code points). SmartQQ itself takes 720 UTF-8
@@ -13,6 +20,20 @@ import { type ChatType, InvalidRequestError, UnknownAccountError } from './error
 export const MAX_TEXT_CHARS = 2_000;
 /** QQ names are short; the cap only keeps absurd input out of the lookup. */
 export const MAX_NAME_CHARS = 200;
+/**
+ * The largest body read, in bytes: UTF-8 as it came, or decoded when API Gateway passes it
+ * base64-encoded. Checked before anything parses the body; a larger one is answered 413.
+ *
+ * The largest valid request, compact, is
+ * `{"type":"discussion","to":{"name":N},"text":T,"account":"123456789012"}`: 73 bytes around a
+ * name of 200 and a text of 2,000 characters (code points). Sent as UTF-8 a character is at most
+ * 4 bytes: 8,873 bytes in all. But encoders may escape every non-ASCII character (Python's
+ * `json.dumps` does by default), and a character outside the BMP escapes as a surrogate pair,
+ * `\ud83d\ude00`: 12 bytes. So the worst valid body is 73 + 12 × 2,200 = 26,473 bytes; 32 KiB
+ * holds it with 6 KiB to spare for whitespace (pretty-printing). `MAX_BODY_BYTES` is checked
+ * against this sum in test/unit/send-api/request.test.ts.
+ */
+export const MAX_BODY_BYTES = 32 * 1024;
 /** As Stripe's: long enough for a UUID or a hash with a prefix, printable ASCII. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -70,10 +91,39 @@ const bodySchema = z.strictObject(
 );
 
 /**
- * Parses and checks the raw body; the account defaults to the deployment's one and any other is
- * refused. Throws `InvalidRequestError` (or `UnknownAccountError`) naming the first bad field.
+ * The body of an API Gateway event as text, its size checked first: `PayloadTooLargeError` past
+ * `MAX_BODY_BYTES` (a base64-encoded body counts decoded). A base64 body that is not UTF-8 once
+ * decoded is refused rather than read with U+FFFD in place of its bytes.
+ */
+export function readBody(body: string | undefined, base64Encoded: boolean): string | undefined {
+  if (body === undefined) return undefined;
+  if (!base64Encoded) {
+    checkBodySize(Buffer.byteLength(body, 'utf8'));
+    return body;
+  }
+  // Decoded at most 3/4 of the event's own size (API Gateway and Lambda bound that at 6 MB).
+  const bytes = Buffer.from(body, 'base64');
+  checkBodySize(bytes.length);
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new InvalidRequestError('body', 'not valid UTF-8');
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function checkBodySize(bytes: number): void {
+  if (bytes > MAX_BODY_BYTES) throw new PayloadTooLargeError(bytes, MAX_BODY_BYTES);
+}
+
+/**
+ * Parses and checks the raw body (its size first: see `readBody`); the account defaults to the
+ * deployment's one and any other is refused. Throws `PayloadTooLargeError`, or `InvalidRequestError`
+ * (or `UnknownAccountError`) naming the first bad field.
  */
 export function parseSendRequest(body: string | undefined, deploymentAccount: string): SendRequest {
+  if (body !== undefined) checkBodySize(Buffer.byteLength(body, 'utf8'));
   if (body === undefined || body.trim() === '') throw new InvalidRequestError('body', 'required');
   let json: unknown;
   try {
@@ -89,9 +139,15 @@ export function parseSendRequest(body: string | undefined, deploymentAccount: st
   return { account, type, to: recipient, text };
 }
 
-/** The account asked for (default: the deployment's); any other is an unknown account. */
+/**
+ * The account asked for (default: the deployment's). Anything but a QQ number is refused without
+ * being repeated; another QQ number is an unknown account.
+ */
 export function checkAccount(requested: string | undefined, deploymentAccount: string): string {
   if (requested === undefined || requested === deploymentAccount) return deploymentAccount;
+  if (!QQ_NUMBER_PATTERN.test(requested)) {
+    throw new InvalidRequestError('account', 'expected a QQ number (5 to 12 digits, not starting with 0)');
+  }
   throw new UnknownAccountError(requested);
 }
 
@@ -109,7 +165,8 @@ function toInvalidRequest(issues: readonly z.core.$ZodIssue[]): InvalidRequestEr
   if (!issue) return new InvalidRequestError('body', 'invalid');
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
-    return new InvalidRequestError([...path, issue.keys[0] ?? ''].join('.'), 'unknown field');
+    // The name is the caller's: only its start is repeated.
+    return new InvalidRequestError([...path, echo(issue.keys[0] ?? '')].join('.'), 'unknown field');
   }
   return new InvalidRequestError(path.length === 0 ? 'body' : path.join('.'), issue.message);
 }

@@ -52,7 +52,7 @@ export type SendOutcome =
   | Delivery
   | {
       readonly status: 'failed';
-      readonly result: 'session_problem' | 'rejected';
+      readonly result: 'session_problem' | 'rejected' | 'not_sent';
       readonly retcode?: number;
       readonly partsSent: number;
       readonly parts: number;
@@ -161,6 +161,8 @@ async function attempt(deps: SendFlowDeps, request: SendRequest): Promise<Attemp
   } catch (err) {
     throw new CalledUpstreamError(err);
   }
+  // Refused at connect: nothing left this machine, so the Idempotency-Key is given back for a retry.
+  if (upstream.status === 'not_sent') throw new UpstreamSendError('not_sent', undefined, 0, upstream.parts);
   reportApiSend({
     account: request.account,
     chatType: request.type,
@@ -183,6 +185,8 @@ function outcomeOf(result: SendResult): SendOutcome {
         partsSent: result.partsSent,
         parts: result.parts,
       };
+    case 'not_sent':
+      return { status: 'failed', result: 'not_sent', partsSent: result.partsSent, parts: result.parts };
     case 'session_problem':
     case 'rejected':
       return {

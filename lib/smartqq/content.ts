@@ -74,6 +74,7 @@ export function decodeContent(raw: unknown): DecodedContent {
 
 /** Segments as plain text: a face becomes `[name]`, or `[表情]` when its id is unknown. */
 export function plainText(segments: readonly Segment[]): string {
+  checkSegments(segments);
   let text = '';
   for (const segment of segments) {
     if (segment.type === 'text') text += segment.text;
@@ -166,6 +167,8 @@ function faceMarkerAt(text: string, i: number): { id: number; length: number } |
  * ones dropped.
  */
 export function encodeContent(segments: readonly Segment[], font: Font = DEFAULT_FONT): string {
+  checkSegments(segments);
+  checkFont(font);
   const items: Array<string | readonly [string, unknown]> = [];
   for (const segment of segments) {
     if (segment.type === 'text') {
@@ -174,7 +177,6 @@ export function encodeContent(segments: readonly Segment[], font: Font = DEFAULT
       if (typeof last === 'string') items[items.length - 1] = last + segment.text;
       else items.push(segment.text);
     } else {
-      if (!isFaceId(segment.id)) throw new ContentError(`face id is ${describe(segment.id)}`);
       items.push(['face', segment.id]);
     }
   }
@@ -220,6 +222,7 @@ export function splitForSending(segments: readonly Segment[], maxBytes = SEND_MA
 }
 
 function toUnits(segments: readonly Segment[], maxBytes: number): Unit[] {
+  checkSegments(segments);
   const units: Unit[] = [];
   for (const segment of segments) {
     if (segment.type === 'text') {
@@ -227,7 +230,6 @@ function toUnits(segments: readonly Segment[], maxBytes: number): Unit[] {
         units.push({ kind: 'char', char, bytes: utf8Length(char), space: /\s/.test(char) });
       }
     } else {
-      if (!isFaceId(segment.id)) throw new ContentError(`face id is ${describe(segment.id)}`);
       const bytes = utf8Length(JSON.stringify(['face', segment.id]));
       if (bytes > maxBytes)
         throw new RangeError(`a face costs ${bytes} bytes, more than maxBytes ${maxBytes}`);
@@ -275,6 +277,44 @@ function appendText(segments: Segment[], text: string): void {
 function faceSegment(id: number): Segment {
   const name = faceName(id);
   return name === undefined ? { type: 'face', id } : { type: 'face', id, name };
+}
+
+/**
+ * Segments come from code (the replier, the send API), so their types are checked at run time too:
+ * a bad one is a `ContentError` naming it, never a TypeError from deep inside the codec.
+ */
+function checkSegments(segments: unknown): asserts segments is readonly Segment[] {
+  if (!Array.isArray(segments)) throw new ContentError(`segments are ${describe(segments)}, not an array`);
+  segments.forEach((segment: unknown, index) => {
+    const problem = segmentProblem(segment);
+    if (problem !== undefined) throw new ContentError(`segment ${index}: ${problem}`);
+  });
+}
+
+function segmentProblem(segment: unknown): string | undefined {
+  if (typeof segment !== 'object' || segment === null || Array.isArray(segment)) {
+    return `${describe(segment)}, not a segment`;
+  }
+  const { type, text, id, name } = segment as Record<string, unknown>;
+  if (type === 'text') return typeof text === 'string' ? undefined : `text is ${describe(text)}`;
+  if (type !== 'face')
+    return `type is ${typeof type === 'string' ? JSON.stringify(type.slice(0, 20)) : describe(type)}`;
+  if (!isFaceId(id)) return `face id is ${describe(id)}`;
+  return name === undefined || typeof name === 'string' ? undefined : `face name is ${describe(name)}`;
+}
+
+function checkFont(font: unknown): asserts font is Font {
+  const f = (typeof font === 'object' && font !== null ? font : {}) as Record<string, unknown>;
+  const ok =
+    typeof f.name === 'string' &&
+    typeof f.size === 'number' &&
+    Number.isFinite(f.size) &&
+    Array.isArray(f.style) &&
+    f.style.length === 3 &&
+    f.style.every((n) => typeof n === 'number' && Number.isFinite(n)) &&
+    typeof f.color === 'string';
+  if (!ok)
+    throw new ContentError(`font is ${describe(font)}, not a font (name, size, style [3 numbers], color)`);
 }
 
 function isFaceId(id: unknown): id is number {

@@ -41,6 +41,34 @@ export function realNamesOn(scheme: 'http' | 'https', port: number): SmartQQHost
   return { ptlogin: at('ssl.ptlogin2.qq.com'), sweb2: at('s.web2.qq.com'), d1web2: at('d1.web2.qq.com') };
 }
 
+/** Where the real ptqrlogin's check_sig URL points (docs/protocol.md §1). */
+export const CHECK_SIG_HOSTNAMES: readonly string[] = ['ptlogin2.web2.qq.com', 'ptlogin4.web2.qq.com'];
+
+/**
+ * Whether a check_sig URL (handed out by ptqrlogin) may be fetched with the cookie jar: http or
+ * https, on a real check_sig host (any port: tests resolve the real names to a simulator on its own
+ * port) or on the configured ptlogin host itself, port included (the simulator, addressed as
+ * 127.0.0.1:PORT, hands out a check_sig URL on that same base; addressed as localhost:PORT, it still
+ * hands out 127.0.0.1:PORT: on loopback, the same port is the same server). Anything else would
+ * receive the login's cookies.
+ */
+export function isCheckSigUrl(url: URL, hosts: SmartQQHosts): boolean {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (CHECK_SIG_HOSTNAMES.includes(url.hostname)) return true;
+  if (!URL.canParse(hosts.ptlogin)) return false;
+  const ptlogin = new URL(hosts.ptlogin);
+  if (ptlogin.host === url.host) return true;
+  return isLoopback(ptlogin.hostname) && isLoopback(url.hostname) && portOf(ptlogin) === portOf(url);
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+function portOf(url: URL): string {
+  return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+
 /** A missing or wrong Referer gave HTTP 403 or a 1000xx retcode (docs/protocol.md §1). */
 export const REFERER = {
   ptlogin:

@@ -23,6 +23,8 @@ export class SmartQQNetworkError extends Error {
   constructor(
     readonly endpoint: string,
     readonly reason: string,
+    /** The request never left this machine (refused at connect, no DNS answer): safe to repeat. */
+    readonly neverSent = false,
   ) {
     super(`${endpoint}: ${reason}`);
   }

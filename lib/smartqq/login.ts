@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { okResult, type SmartQQApi, sessionQuery } from './api.ts';
-import { APP_ID, CLIENT_ID, DAID, REFERER } from './endpoints.ts';
+import { APP_ID, CLIENT_ID, DAID, isCheckSigUrl, REFERER, type SmartQQHosts } from './endpoints.ts';
 import { SmartQQProtocolError, SmartQQRetcodeError } from './errors.ts';
 import { hash33 } from './hash.ts';
 import type { HttpResponse } from './http.ts';
@@ -84,14 +84,18 @@ export async function checkQr(api: SmartQQApi): Promise<QrStatus> {
   }
 }
 
-/** After a confirmed QR: check_sig, then the session steps. Returns the new session. */
+/**
+ * After a confirmed QR: check_sig, then the session steps. Returns the new session. The check_sig
+ * URL came in ptqrlogin's answer: it is fetched (with the cookie jar) only on a check_sig host.
+ */
 export async function completeLogin(api: SmartQQApi, checkSigUrl: string): Promise<Session> {
+  const url = checkSigTarget(checkSigUrl, api.hosts);
   // check_sig must go with no Referer at all (an empty one gave 403), and its 302 is not followed:
   // the cookies on the 302 itself are what the web2 hosts check.
   const res = await api.http.request({
     endpoint: 'check_sig',
     method: 'GET',
-    url: checkSigUrl,
+    url: url.href,
     referer: null,
     timeoutMs: QR_TIMEOUT_MS,
   });
@@ -102,6 +106,26 @@ export async function completeLogin(api: SmartQQApi, checkSigUrl: string): Promi
   const session = new Session(api.http.jar, { ptwebqq, vfwebqq: '', psessionid: '', uin: 0, linkedAt: 0 });
   await link(api, session);
   return session;
+}
+
+/**
+ * The check_sig URL, if it may be fetched with the cookie jar (`isCheckSigUrl`); anything else is a
+ * `SmartQQProtocolError` naming the host (never the query: it carries the login's ptsigx).
+ */
+function checkSigTarget(checkSigUrl: string, hosts: SmartQQHosts): URL {
+  if (!URL.canParse(checkSigUrl)) {
+    throw new SmartQQProtocolError('check_sig', 'the check_sig URL from ptqrlogin is not a URL');
+  }
+  const url = new URL(checkSigUrl);
+  if (!isCheckSigUrl(url, hosts)) {
+    const web = url.protocol === 'http:' || url.protocol === 'https:';
+    const where = web ? url.host : `${url.protocol}${url.host === '' ? '' : `//${url.host}`}`;
+    throw new SmartQQProtocolError(
+      'check_sig',
+      `the check_sig URL from ptqrlogin points at ${where.slice(0, 100)}, not a check_sig host: not fetched`,
+    );
+  }
+  return url;
 }
 
 export type RelinkResult =

@@ -4,7 +4,9 @@
  *
  * A poll is never aborted: the server takes events off its queue when it writes the answer, so a
  * client that gives up mid-answer loses them. The caller says how long it can wait, and a poll that
- * might not finish in that time is not started.
+ * might not finish in that time is not started. The one exception is an answer past the HTTP
+ * client's size limit (`MAX_RESPONSE_BYTES`, 4 MiB, far above any real one): it is dropped and
+ * answered as an `error` outcome rather than held in memory whatever its size.
  */
 import { parseJsonAnswer, type SmartQQApi } from './api.ts';
 import { decodeContent, type Segment } from './content.ts';
@@ -117,7 +119,10 @@ export async function poll(
       timeoutMs: options.budgetMs,
     });
   } catch (err) {
-    if (err instanceof SmartQQNetworkError) return { kind: 'error', error: err };
+    // A network error, or an answer over the HTTP client's size limit (a protocol error): no events.
+    if (err instanceof SmartQQNetworkError || err instanceof SmartQQProtocolError) {
+      return { kind: 'error', error: err };
+    }
     throw err;
   }
   if (isEmptyPollStatus(response.status)) return { kind: 'nothing_yet' };
@@ -135,6 +140,9 @@ export async function decidePollAnswer(
   answer: ReturnType<typeof parseJsonAnswer>,
   session: Session,
 ): Promise<PollOutcome> {
+  if (answer.retcode !== undefined && !Number.isSafeInteger(answer.retcode)) {
+    return { kind: 'error', error: new SmartQQProtocolError('poll2', 'retcode is not an integer') };
+  }
   const retcode = answer.retcode ?? 0;
   switch (decideRetcode(retcode, 'poll')) {
     case 'ok':
@@ -157,6 +165,14 @@ export async function decidePollAnswer(
           error: new SmartQQProtocolError('poll2', 'retcode 116 without a string "p"'),
         };
       }
+      // It becomes a cookie: one that is empty or that a Cookie header cannot carry would break
+      // every later call (a raw TypeError from node:http), so it is refused here.
+      if (!COOKIE_VALUE.test(p)) {
+        return {
+          kind: 'error',
+          error: new SmartQQProtocolError('poll2', 'retcode 116 with a "p" that is not a cookie value'),
+        };
+      }
       await session.rotatePtwebqq(p);
       return { kind: 'ptwebqq_rotated', ptwebqq: p };
     }
@@ -170,6 +186,12 @@ export async function decidePollAnswer(
       return { kind: 'rejected', retcode };
   }
 }
+
+/**
+ * A ptwebqq the jar can keep and send back: RFC 6265 cookie-octets (printable ASCII but `"`, `,`,
+ * `;`, `\` and space). The real ones are 64 hex digits; the bound only keeps absurd ones out.
+ */
+const COOKIE_VALUE = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]{1,1024}$/;
 
 const NOTICE_TYPES = new Set([
   'input_notify',
@@ -242,21 +264,36 @@ function kickReason(value: Record<string, unknown>): string {
   return 'logged in elsewhere';
 }
 
+/**
+ * An id (uin, gid, did, msg_id) or a time in seconds: a non-negative integer a double holds exactly.
+ * Anything else (1.5, -1, 1e300, Infinity from `1e400`) would be a wrong key for deduplication and a
+ * value the stores cannot keep, so the event is unreadable.
+ */
 function num(value: Record<string, unknown>, ...keys: string[]): number {
   for (const key of keys) {
     const v = value[key];
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (isId(v)) return v;
   }
-  throw new Error(`${keys.join(' or ')} is not a number`);
+  const found = keys.map((key) => value[key]).find((v) => v !== undefined);
+  throw new Error(
+    typeof found === 'number'
+      ? `${keys.join(' or ')} is not a non-negative integer`
+      : `${keys.join(' or ')} is not a number`,
+  );
 }
 
+/** An optional small field (service_type, id, client_type): kept when it is an id, else left out. */
 function optionalNum<K extends string>(
   value: Record<string, unknown>,
   key: string,
   as: K,
 ): Partial<Record<K, number>> {
   const v = value[key];
-  return typeof v === 'number' ? ({ [as]: v } as Record<K, number>) : {};
+  return isId(v) ? ({ [as]: v } as Record<K, number>) : {};
+}
+
+function isId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -34,6 +34,13 @@ export type SendResult =
       readonly partsSent: number;
       readonly parts: number;
     }
+  /** The request never left this machine (SmartQQ unreachable): nothing sent, safe to try again. */
+  | {
+      readonly status: 'not_sent';
+      readonly reason: string;
+      readonly partsSent: number;
+      readonly parts: number;
+    }
   /** Refused for this message (bad request, too frequent, empty text): not sent. */
   | {
       readonly status: 'rejected';
@@ -89,7 +96,8 @@ type PartOutcome =
   | { readonly status: 'sent' }
   | { readonly status: 'uncertain'; readonly retcode?: number; readonly reason: string }
   | { readonly status: 'session_problem'; readonly retcode: number; readonly verdict: Verdict }
-  | { readonly status: 'rejected'; readonly retcode?: number; readonly reason: string };
+  | { readonly status: 'rejected'; readonly retcode?: number; readonly reason: string }
+  | { readonly status: 'not_sent'; readonly reason: string };
 
 async function sendOne(
   api: SmartQQApi,
@@ -125,6 +133,8 @@ async function sendOne(
     if (err instanceof SmartQQProtocolError && err.status === 403) {
       return { status: 'session_problem', retcode: 403, verdict: 'session_expired' };
     }
+    if (err instanceof SmartQQNetworkError && err.neverSent)
+      return { status: 'not_sent', reason: err.message };
     if (err instanceof SmartQQProtocolError || err instanceof SmartQQNetworkError) {
       // The request may have reached the server: treat it as possibly delivered, never as failed.
       return { status: 'uncertain', reason: err.message };

@@ -3,7 +3,7 @@
  * key `account`), holding the session record, the poller's lease and the msg_id counter.
  *
  * Item: `{ account, state, stateSince, version, reason?, session?, qr?, contacts?, leaseOwner?,
- * leaseUntil?, msgIdCounter? }`. `session`, `qr` and `contacts` are DynamoDB maps; `session` and
+ * leaseUntil?, leaseEndsBy?, msgIdCounter? }`. `session`, `qr` and `contacts` are DynamoDB maps; `session` and
  * `qr` hold cookies and tokens: never log an item or a record.
  *
  * Session state moves only by writes conditional on `version` (DESIGN.md invariant 4). The lease
@@ -124,16 +124,31 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  async acquireLease(account: string, owner: string, untilMs: number, nowMs: number): Promise<boolean> {
+  async acquireLease(
+    account: string,
+    owner: string,
+    untilMs: number,
+    nowMs: number,
+    endsByMs = untilMs,
+  ): Promise<boolean> {
     try {
       await this.#doc.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { account },
-          UpdateExpression: 'SET #owner = :owner, #until = :until',
+          UpdateExpression: 'SET #owner = :owner, #until = :until, #endsBy = :endsBy',
           ConditionExpression: 'attribute_not_exists(#until) OR #until < :now OR #owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil' },
-          ExpressionAttributeValues: { ':owner': owner, ':until': untilMs, ':now': nowMs },
+          ExpressionAttributeNames: {
+            '#owner': 'leaseOwner',
+            '#until': 'leaseUntil',
+            '#endsBy': 'leaseEndsBy',
+          },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':until': untilMs,
+            ':now': nowMs,
+            ':endsBy': endsByMs,
+          },
         }),
       );
       return true;
@@ -143,16 +158,17 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  async leaseUntil(account: string): Promise<number | undefined> {
+  async leaseEndsBy(account: string): Promise<number | undefined> {
     const { Item } = await this.#doc.send(
       new GetCommand({
         TableName: this.#table,
         Key: { account },
-        ProjectionExpression: 'leaseUntil',
+        ProjectionExpression: 'leaseUntil, leaseEndsBy',
         ConsistentRead: true,
       }),
     );
-    return typeof Item?.leaseUntil === 'number' ? Item.leaseUntil : undefined;
+    if (typeof Item?.leaseUntil !== 'number') return undefined;
+    return typeof Item.leaseEndsBy === 'number' ? Item.leaseEndsBy : Item.leaseUntil;
   }
 
   async releaseLease(account: string, owner: string): Promise<void> {
@@ -161,9 +177,13 @@ export class DynamoSessionStore implements SessionStore {
         new UpdateCommand({
           TableName: this.#table,
           Key: { account },
-          UpdateExpression: 'REMOVE #owner, #until',
+          UpdateExpression: 'REMOVE #owner, #until, #endsBy',
           ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'leaseOwner', '#until': 'leaseUntil' },
+          ExpressionAttributeNames: {
+            '#owner': 'leaseOwner',
+            '#until': 'leaseUntil',
+            '#endsBy': 'leaseEndsBy',
+          },
           ExpressionAttributeValues: { ':owner': owner },
         }),
       );
@@ -197,7 +217,13 @@ export class DynamoSessionStore implements SessionStore {
  */
 function toRecord(item: Record<string, unknown>): SessionRecord | undefined {
   if (typeof item.version !== 'number') return undefined;
-  const { leaseOwner: _owner, leaseUntil: _until, msgIdCounter: _counter, ...record } = item;
+  const {
+    leaseOwner: _owner,
+    leaseUntil: _until,
+    leaseEndsBy: _endsBy,
+    msgIdCounter: _counter,
+    ...record
+  } = item;
   return record as unknown as SessionRecord;
 }
 

@@ -93,5 +93,7 @@ function outcome(status: SendStatus, retcode: number | undefined): string {
       return ` (refused${code})`;
     case 'session_problem':
       return ` (not sent${code}: the session needs a relink)`;
+    case 'not_sent':
+      return ' (not sent: SmartQQ could not be reached; tried again)';
   }
 }

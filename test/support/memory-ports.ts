@@ -17,7 +17,7 @@ import { VersionConflictError } from '../../lib/pipeline/ports.ts';
 
 export class MemorySessionStore implements SessionStore {
   readonly records = new Map<string, SessionRecord>();
-  readonly leases = new Map<string, { owner: string; untilMs: number }>();
+  readonly leases = new Map<string, { owner: string; untilMs: number; endsByMs: number }>();
   readonly msgIds = new Map<string, number>();
 
   constructor(private readonly firstMsgId = 1000) {}
@@ -49,15 +49,21 @@ export class MemorySessionStore implements SessionStore {
     return updated;
   }
 
-  async acquireLease(account: string, owner: string, untilMs: number, nowMs: number): Promise<boolean> {
+  async acquireLease(
+    account: string,
+    owner: string,
+    untilMs: number,
+    nowMs: number,
+    endsByMs = untilMs,
+  ): Promise<boolean> {
     const lease = this.leases.get(account);
-    if (lease && lease.owner !== owner && lease.untilMs > nowMs) return false;
-    this.leases.set(account, { owner, untilMs });
+    if (lease && lease.owner !== owner && lease.untilMs >= nowMs) return false;
+    this.leases.set(account, { owner, untilMs, endsByMs });
     return true;
   }
 
-  async leaseUntil(account: string): Promise<number | undefined> {
-    return this.leases.get(account)?.untilMs;
+  async leaseEndsBy(account: string): Promise<number | undefined> {
+    return this.leases.get(account)?.endsByMs;
   }
 
   async releaseLease(account: string, owner: string): Promise<void> {

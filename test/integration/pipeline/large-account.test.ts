@@ -77,7 +77,11 @@ it('logs in an account whose contacts exceed the session item: members left out,
         warn: (m: string) => logs.push(`warn ${m}`),
         error: (m: string) => logs.push(`error ${m}`),
       },
-      metrics: { count: (name: string, value = 1) => void (counted[name] = (counted[name] ?? 0) + value) },
+      metrics: {
+        count: (name: string, value = 1) => {
+          counted[name] = (counted[name] ?? 0) + value;
+        },
+      },
     };
   };
   await runPoller(deps(1_000));

@@ -194,6 +194,29 @@ describe('the poller', () => {
     await world.sessions.releaseLease(ACCOUNT, 'long-holder');
   });
 
+  it('a poller that died blocks the account for one short lease, not for its whole invocation', async () => {
+    await loginThroughPoller();
+    // Its invocation had 10 minutes left, but it renewed nothing after taking a 300 ms lease.
+    const t = Date.now();
+    await world.sessions.acquireLease(ACCOUNT, 'dead-poller', t + 300, t, t + 600_000);
+
+    expect(await runPoller(world.deps())).toEqual({ status: 'lease_busy' });
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(await runPoller(world.deps())).toMatchObject({ status: 'done', state: 'online' });
+  });
+
+  it('a live poller renews its short lease, so nobody takes it over while it polls', async () => {
+    await loginThroughPoller();
+    const holder = runPoller(world.deps({ leaseMs: 300, remainingMs: deadlineIn(2_000) }));
+    await new Promise((resolve) => setTimeout(resolve, 900));
+
+    // Three leases later: without renewals the account would look free.
+    const second = await runPoller(world.deps({ leaseMs: 300 }));
+
+    expect(second).toEqual({ status: 'lease_busy' });
+    expect(await holder).toMatchObject({ status: 'done', state: 'online' });
+  });
+
   it('absorbs a 116 mid-run: the new ptwebqq is saved, and a later relink uses it', async () => {
     await loginThroughPoller();
     const p = 'b'.repeat(64);
@@ -318,7 +341,11 @@ describe('the poller', () => {
       world.deps({
         queue: failing,
         outbox: broken,
-        metrics: { count: (name, value = 1) => void (counted[name] = (counted[name] ?? 0) + value) },
+        metrics: {
+          count: (name, value = 1) => {
+            counted[name] = (counted[name] ?? 0) + value;
+          },
+        },
       }),
     );
 
@@ -339,6 +366,18 @@ describe('the poller', () => {
     expect(record?.session).toBeUndefined();
     expect(record?.qr?.fetchedAt).toBeGreaterThan(before?.stateSince ?? Number.POSITIVE_INFINITY);
     expect(world.logs.filter((l) => l.startsWith('error session needs a new QR scan'))).toHaveLength(1);
+  });
+
+  it('cuts a message too big for the queue or the outbox: published at once, with a note', async () => {
+    await loginThroughPoller();
+    await control(sim, 'POST', 'messages', { type: 'friend', from: 'Alice', text: 'x'.repeat(600_000) });
+
+    await runPoller(world.deps());
+
+    const [message] = await received(sqs.client, world.queueUrl);
+    expect(message?.text.length).toBeLessThan(21_000);
+    expect(message?.text).toMatch(/^x{20000}… \[cut: 600000 characters in all\]$/);
+    expect(await world.outbox.list(ACCOUNT)).toEqual([]);
   });
 
   it('keeps what SQS would not take in the outbox, and publishes it on the next cycle', async () => {

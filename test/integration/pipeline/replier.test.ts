@@ -3,6 +3,8 @@
  * session from the store, replies sent to the SmartQQ simulator.
  */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadContactsCache } from '../../../lib/pipeline/contacts-cache.ts';
@@ -13,6 +15,7 @@ import {
   type ReplierDeps,
   RetryLaterError,
   replyTo,
+  replyWithRetries,
 } from '../../../lib/pipeline/replier.ts';
 import { RuleCache } from '../../../lib/rules/rule-cache.ts';
 import { parseFaceMarkers, plainText, splitForSending } from '../../../lib/smartqq/content.ts';
@@ -280,6 +283,40 @@ describe('replying', () => {
     expect(await replyTo(message, deps)).toMatchObject({ replies: 0 });
     expect(await sent(sim)).toEqual([]);
     expect(logs.filter((l) => l.includes('taken as maybe sent'))).toHaveLength(1);
+  });
+
+  it('a reply that fails for a moment (a relink under way) is tried again within the invocation', async () => {
+    await control(sim, 'POST', 'faults', { endpoint: 'send_buddy_msg2', retcode: 100012 });
+    const waits: number[] = [];
+    const report = await replyWithRetries(inbound('friend', 'ping'), {
+      ...deps,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    expect(report).toMatchObject({ replies: 1 });
+    expect(waits).toEqual([500]);
+    expect((await sent(sim)).length).toBe(1);
+  });
+
+  it('gives up the in-invocation retries when the time left is short, leaving the record to the queue', async () => {
+    await control(sim, 'POST', 'faults', { endpoint: 'send_buddy_msg2', retcode: 100012 });
+    const short = { ...deps, remainingMs: () => 5_200 };
+    await expect(replyWithRetries(inbound('friend', 'ping'), short)).rejects.toBeInstanceOf(RetryLaterError);
+  });
+
+  it('a send refused at connect (nothing left this machine) is retried, and then sent once', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const message = inbound('friend', 'ping');
+
+    await expect(
+      replyTo(message, { ...deps, hosts: singleBaseHosts(`http://127.0.0.1:${port}`) }),
+    ).rejects.toThrow(/could not be reached.*ECONNREFUSED.*nothing sent/);
+    expect(await replyTo(message, deps)).toMatchObject({ replies: 1 });
+    expect((await sent(sim)).map((m) => m.text)).toEqual(['pong']);
   });
 
   it('an offline session makes the record retry later', async () => {

@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContactsCache } from '../../../lib/pipeline/ports.ts';
+import { MAX_BODY_BYTES } from '../../../lib/send-api/request.ts';
 import type { SessionJson } from '../../../lib/smartqq/session.ts';
 import { apiEvent, lambdaContext } from '../../support/apigw.ts';
 import { documentedRoutes, StatusCoverage } from '../../support/openapi-conformance.ts';
@@ -152,6 +153,82 @@ describe('POST /v1/messages', () => {
     expect(sender.calls).toHaveLength(0);
     expect(api.pacing.calls).toBe(0);
     expect(api.idempotency.calls.claim).toBe(0);
+  });
+
+  it('413 for a body over 32 KiB, before reading it: bytes counted as UTF-8, a base64 body decoded', async () => {
+    const post = (body: string, base64 = false) =>
+      call({ method: 'POST', path: '/v1/messages', headers: BEARER, body, base64 });
+    const tooLarge = {
+      error: 'payload_too_large',
+      maxBytes: MAX_BODY_BYTES,
+      message: `the body is ${MAX_BODY_BYTES + 1} bytes; at most ${MAX_BODY_BYTES} bytes are accepted`,
+    };
+    // Not JSON at all: refused for its size, so the size was looked at first.
+    expect(await post('x'.repeat(MAX_BODY_BYTES + 1))).toMatchObject({ status: 413, body: tooLarge });
+    // 11,000 characters, 33,000 bytes: counted in bytes.
+    const chinese = await post(
+      JSON.stringify({ type: 'friend', to: { uin: 11 }, text: '中'.repeat(11_000) }),
+    );
+    expect(chinese).toMatchObject({ status: 413, body: { maxBytes: MAX_BODY_BYTES } });
+    expect((await post('x'.repeat(MAX_BODY_BYTES + 1), true)).body).toEqual(tooLarge);
+    // Base64 makes this 29 kB body 39 kB: what counts is the body decoded, so it is sent.
+    const padded = `{"type":"friend","to":{"uin":11},"text":"padded"${' '.repeat(29_000)}}`;
+    expect(Buffer.from(padded).toString('base64').length).toBeGreaterThan(MAX_BODY_BYTES);
+    expect(await post(padded, true)).toMatchObject({ status: 200, body: { status: 'sent' } });
+    expect(sender.calls.map((c) => c.text)).toEqual(['padded']);
+    expect(api.idempotency.calls.claim).toBe(0);
+  });
+
+  it('400 for a base64 body that is not UTF-8 once decoded', async () => {
+    const body = Buffer.concat([
+      Buffer.from('{"type":"friend","to":{"uin":11},"text":"'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('"}'),
+    ]);
+    const event = apiEvent({ method: 'POST', path: '/v1/messages', headers: BEARER, body: '' });
+    event.body = body.toString('base64');
+    event.isBase64Encoded = true;
+    const result = await api.handler(event, lambdaContext());
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toMatchObject({ field: 'body', reason: 'not valid UTF-8' });
+    expect(sender.calls).toHaveLength(0);
+  });
+
+  it('400 for an account that is not a QQ number, never repeating it in the answer or the log', async () => {
+    const long = `1${'2'.repeat(30_000)}`;
+    const notQq = 'expected a QQ number (5 to 12 digits, not starting with 0)';
+    for (const account of [long, 'abc', '020001', '1234', '1234567890123', `${ACCOUNT} `]) {
+      const answer = await call(message({ account }));
+      expect(answer).toMatchObject({ status: 400, body: { field: 'account', reason: notQq } });
+    }
+    const query = await get(`/v1/session?account=${long}`);
+    expect(query).toMatchObject({ status: 400, body: { field: 'account', reason: notQq } });
+    expect((await get('/v1/contacts?account=x%0Ay')).body.reason).toBe(notQq);
+    // A QQ number is short: it is named.
+    expect((await call(message({ account: '123456789012' }))).body.reason).toBe(
+      'unknown account 123456789012',
+    );
+    expect(output.lines.join('\n')).not.toContain('2'.repeat(100));
+    expect(Math.max(...output.lines.map((l) => l.length))).toBeLessThan(2_000);
+    expect(sender.calls).toHaveLength(0);
+  });
+
+  it("repeats at most 64 characters of the caller's own strings: unknown field names, recipient names", async () => {
+    const key = `k${'y'.repeat(20_000)}`;
+    const unknownField = await call(message({ [key]: 1 }));
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.field).toBe(`k${'y'.repeat(63)}…`);
+    expect(unknownField.raw.length).toBeLessThan(400);
+    const nested = await call(message({ to: { name: 'Ali', [key]: 1 } }));
+    expect(nested.body.field).toBe(`to.k${'y'.repeat(63)}…`);
+
+    const name = 'n'.repeat(200);
+    const unknown = await call(message({ to: { name } }));
+    expect(unknown).toMatchObject({
+      status: 404,
+      body: { reason: `no friend is named "${'n'.repeat(64)}…"` },
+    });
+    expect(output.lines.join('\n')).not.toContain('y'.repeat(100));
   });
 
   it('401 without the right bearer token, before looking at the body', async () => {

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError, UnknownAccountError } from '../../../lib/send-api/errors.ts';
-import { MAX_TEXT_CHARS, parseIdempotencyKey, parseSendRequest } from '../../../lib/send-api/request.ts';
+import {
+  echo,
+  InvalidRequestError,
+  PayloadTooLargeError,
+  UnknownAccountError,
+} from '../../../lib/send-api/errors.ts';
+import {
+  checkAccount,
+  MAX_BODY_BYTES,
+  MAX_NAME_CHARS,
+  MAX_TEXT_CHARS,
+  parseIdempotencyKey,
+  parseSendRequest,
+  readBody,
+} from '../../../lib/send-api/request.ts';
 
 const ACCOUNT = '20001';
 const valid = { type: 'friend', to: { name: 'Ali' }, text: 'hi' };
@@ -133,5 +146,103 @@ describe('parseIdempotencyKey', () => {
     } catch (err) {
       expect((err as InvalidRequestError).field).toBe('Idempotency-Key');
     }
+  });
+});
+
+/** JSON as Python's `json.dumps` writes it by default: every non-ASCII UTF-16 unit as `\uXXXX`. */
+function asciiJson(value: unknown, indent?: number | string): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+describe('the body size limit', () => {
+  const largest = {
+    type: 'discussion',
+    to: { name: '😀'.repeat(MAX_NAME_CHARS) },
+    text: '😀'.repeat(MAX_TEXT_CHARS),
+    account: '123456789012',
+  };
+
+  it('holds the largest valid request however it is encoded: UTF-8, escaped, pretty-printed, base64', () => {
+    const escaped = asciiJson(largest);
+    // 12 bytes a character (an escaped surrogate pair) and 73 around: the sum in MAX_BODY_BYTES's comment.
+    expect(Buffer.byteLength(escaped)).toBe(73 + 12 * (MAX_NAME_CHARS + MAX_TEXT_CHARS));
+    for (const body of [JSON.stringify(largest), escaped, asciiJson(largest, 2), asciiJson(largest, '\t')]) {
+      expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
+      expect(parseSendRequest(readBody(body, false), '123456789012').text).toBe(largest.text);
+      const base64 = Buffer.from(body).toString('base64');
+      expect(parseSendRequest(readBody(base64, true), '123456789012').to).toEqual(largest.to);
+    }
+  });
+
+  it('refuses a larger body with PayloadTooLargeError before parsing it, counting UTF-8 bytes', () => {
+    const tooLarge = (body: string, base64 = false) => {
+      try {
+        readBody(body, base64);
+      } catch (err) {
+        expect(err).toBeInstanceOf(PayloadTooLargeError);
+        return {
+          bytes: (err as PayloadTooLargeError).bytes,
+          maxBytes: (err as PayloadTooLargeError).maxBytes,
+        };
+      }
+      throw new Error('the body was read');
+    };
+    expect(readBody('x'.repeat(MAX_BODY_BYTES), false)).toHaveLength(MAX_BODY_BYTES);
+    expect(tooLarge('x'.repeat(MAX_BODY_BYTES + 1))).toEqual({
+      bytes: MAX_BODY_BYTES + 1,
+      maxBytes: MAX_BODY_BYTES,
+    });
+    // 10,923 characters, 32,769 bytes.
+    expect(tooLarge('中'.repeat(10_923))).toEqual({ bytes: 32_769, maxBytes: MAX_BODY_BYTES });
+    expect(tooLarge(Buffer.alloc(MAX_BODY_BYTES + 1, 'x').toString('base64'), true).bytes).toBe(
+      MAX_BODY_BYTES + 1,
+    );
+    expect(readBody(Buffer.alloc(MAX_BODY_BYTES, 'x').toString('base64'), true)).toHaveLength(MAX_BODY_BYTES);
+    expect(readBody(undefined, true)).toBeUndefined();
+    // parseSendRequest checks it too (for a caller that skips readBody): before the JSON.
+    expect(() => parseSendRequest(`{${' '.repeat(MAX_BODY_BYTES)}`, ACCOUNT)).toThrow(PayloadTooLargeError);
+  });
+
+  it('refuses a base64 body that is not UTF-8 once decoded', () => {
+    const bytes = Buffer.from([0x7b, 0xc3, 0x28, 0x7d]);
+    expect(() => readBody(bytes.toString('base64'), true)).toThrow(
+      expect.objectContaining({ field: 'body', reason: 'not valid UTF-8' }),
+    );
+  });
+});
+
+describe('the account', () => {
+  it('must be a QQ number, and is never repeated when it is not one', () => {
+    const notQq = 'expected a QQ number (5 to 12 digits, not starting with 0)';
+    for (const account of ['', 'abc', '020001', '1234', '1234567890123', ' 20001', 'x'.repeat(30_000)]) {
+      expect(() => checkAccount(account, ACCOUNT)).toThrow(
+        expect.objectContaining({ field: 'account', reason: notQq }),
+      );
+      expect(refusalOf({ ...valid, account })).toEqual({ field: 'account', reason: notQq });
+    }
+    expect(checkAccount(undefined, ACCOUNT)).toBe(ACCOUNT);
+    expect(checkAccount(ACCOUNT, ACCOUNT)).toBe(ACCOUNT);
+    expect(() => checkAccount('123456789012', ACCOUNT)).toThrow('account: unknown account 123456789012');
+    expect(new UnknownAccountError('x'.repeat(1_000)).message).toBe('account: unknown account');
+  });
+
+  it('names an unknown field by its first 64 characters only', () => {
+    expect(refusalOf({ ...valid, ['f'.repeat(10_000)]: 1 })).toEqual({
+      field: `${'f'.repeat(64)}…`,
+      reason: 'unknown field',
+    });
+  });
+});
+
+describe('echo', () => {
+  it('keeps 64 characters (code points) and marks a cut', () => {
+    expect(echo('short')).toBe('short');
+    expect(echo('a'.repeat(64))).toBe('a'.repeat(64));
+    expect(echo('a'.repeat(65))).toBe(`${'a'.repeat(64)}…`);
+    expect(echo('😀'.repeat(70))).toBe(`${'😀'.repeat(64)}…`);
+    expect(echo('abc', 2)).toBe('ab…');
   });
 });

@@ -247,6 +247,23 @@ describe('Idempotency-Key', () => {
     expect(sender.calls).toHaveLength(1);
   });
 
+  it('gives the key back when SmartQQ could not be reached at all: nothing went out, a retry sends', async () => {
+    sender.answers.push({
+      status: 'not_sent',
+      reason: 'connection failed (ECONNREFUSED)',
+      partsSent: 0,
+      parts: 1,
+    });
+    await expect(sendMessage(deps, toAli, 'k1')).rejects.toThrow(
+      expect.objectContaining({ name: 'UpstreamSendError', result: 'not_sent' }),
+    );
+    expect(idempotency.calls.release).toBe(1);
+    // The attempt used its pacing turn (a connection was tried): the retry waits for the next.
+    clock += 3_000;
+    expect((await sendMessage(deps, toAli, 'k1')).outcome.status).toBe('sent');
+    expect(sender.calls).toHaveLength(2);
+  });
+
   it('keeps the claim when sending threw: the message may be out, so a retry must not send it', async () => {
     sender.answers.push(async () => {
       throw new Error('socket closed mid-answer');

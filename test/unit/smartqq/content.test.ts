@@ -283,6 +283,28 @@ describe('encodeContent', () => {
     expect(() => encodeContent([{ type: 'face', id: Number.NaN }])).toThrow(ContentError);
   });
 
+  it('checks segments and the font at run time: a ContentError naming the bad one, not a TypeError', () => {
+    const bad = (value: unknown) => value as Segment[];
+    expect(() => encodeContent(bad(null))).toThrow(new ContentError('segments are null, not an array'));
+    expect(() => encodeContent(bad([text('a'), null]))).toThrow(
+      new ContentError('segment 1: null, not a segment'),
+    );
+    expect(() => encodeContent(bad([{ type: 'text', text: 5 }]))).toThrow(
+      new ContentError('segment 0: text is the number 5'),
+    );
+    expect(() => encodeContent(bad([{ type: 'image' }]))).toThrow(
+      new ContentError('segment 0: type is "image"'),
+    );
+    expect(() => encodeContent(bad([{ type: 'face', id: 14, name: 7 }]))).toThrow(
+      new ContentError('segment 0: face name is the number 7'),
+    );
+    expect(() => encodeContent([], bad([]) as never)).toThrow(/^font is an array, not a font/);
+    expect(() => encodeContent([], { ...DEFAULT_FONT, style: [0, 0] as never })).toThrow(ContentError);
+    expect(() => splitForSending(bad([{ type: 'text', text: 5 }]))).toThrow(ContentError);
+    expect(() => splitForSending(bad('text'))).toThrow(ContentError);
+    expect(() => plainText(bad([undefined]))).toThrow(ContentError);
+  });
+
   it('round-trips through decodeContent (property)', () => {
     // Received text is unescaped and normalised, so the text here avoids what decoding changes.
     const plainChar = fc

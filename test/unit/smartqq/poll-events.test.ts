@@ -68,6 +68,50 @@ describe('parseEvent on other kinds and bad shapes', () => {
     });
     expect(parseEvent(null)).toMatchObject({ kind: 'unreadable', pollType: '(none)' });
   });
+
+  it('takes ids, msg_ids and times only as non-negative safe integers', () => {
+    const friend = (value: Record<string, unknown>) =>
+      parseEvent({
+        poll_type: 'message',
+        value: { from_uin: 5, msg_id: 9, time: 1, content: [['font', {}], 'hi'], ...value },
+      });
+    for (const bad of [1.5, -1, 1e300, Number.POSITIVE_INFINITY, 2 ** 53]) {
+      expect(friend({ from_uin: bad }), String(bad)).toMatchObject({
+        kind: 'unreadable',
+        reason: 'from_uin is not a non-negative integer',
+      });
+      expect(friend({ msg_id: bad })).toMatchObject({ kind: 'unreadable' });
+      expect(friend({ time: bad })).toMatchObject({ kind: 'unreadable' });
+    }
+    // group_code wins, from_uin is the fallback; a bad group_code falls back too.
+    expect(
+      parseEvent({
+        poll_type: 'group_message',
+        value: { group_code: 0.5, from_uin: 7, send_uin: 8, msg_id: 1, time: 1, content: ['x'] },
+      }),
+    ).toMatchObject({ kind: 'group_message', gid: 7 });
+    // Optional numbers that are no id are left out, not kept as NaN, Infinity or fractions.
+    const temporary = parseEvent({
+      poll_type: 'sess_message',
+      value: {
+        from_uin: 5,
+        msg_id: 9,
+        time: 1,
+        id: Number.POSITIVE_INFINITY,
+        service_type: 0.5,
+        content: ['hey'],
+      },
+    });
+    expect(temporary).toMatchObject({ kind: 'temporary_message', fromUin: 5 });
+    expect(temporary).not.toHaveProperty('viaId');
+    expect(temporary).not.toHaveProperty('serviceType');
+    expect(
+      parseEvent({
+        poll_type: 'buddies_status_change',
+        value: { uin: 1, status: 'online', client_type: -1 },
+      }),
+    ).toEqual({ kind: 'status_change', uin: 1, status: 'online' });
+  });
 });
 
 describe('decidePollAnswer', () => {
@@ -102,5 +146,31 @@ describe('decidePollAnswer', () => {
     expect(await decidePollAnswer({ retcode: 0, result: {} }, session)).toMatchObject({ kind: 'error' });
     expect(await decidePollAnswer({ retcode: 116 }, session)).toMatchObject({ kind: 'error' });
     expect(session.tokens.ptwebqq).toBe('p');
+  });
+
+  it('refuses a 116 whose p a Cookie header could not carry, and keeps the old ptwebqq', async () => {
+    for (const p of ['', 'a b', 'a;b', 'a\nb', 'a"b', 'a,b', '中', 'x'.repeat(1025)]) {
+      expect(await decidePollAnswer({ retcode: 116, p }, session), JSON.stringify(p)).toEqual({
+        kind: 'error',
+        error: expect.objectContaining({
+          message: 'poll2: retcode 116 with a "p" that is not a cookie value',
+        }),
+      });
+    }
+    expect(session.tokens.ptwebqq).toBe('p');
+    expect(await decidePollAnswer({ retcode: 116, p: 'f'.repeat(64) }, session)).toEqual({
+      kind: 'ptwebqq_rotated',
+      ptwebqq: 'f'.repeat(64),
+    });
+    session.tokens = { ...session.tokens, ptwebqq: 'p' };
+  });
+
+  it('refuses a retcode that is not an integer', async () => {
+    for (const retcode of [1.5, Number.POSITIVE_INFINITY, -0.5]) {
+      expect(await decidePollAnswer({ retcode }, session)).toEqual({
+        kind: 'error',
+        error: expect.objectContaining({ message: 'poll2: retcode is not an integer' }),
+      });
+    }
   });
 });
