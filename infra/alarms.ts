@@ -19,6 +19,10 @@ export const POLLER_SERVICE = 'poller';
 
 /** The metric the poller counts when SmartQQ refuses a relink (lib/pipeline/poller.ts). */
 export const NEEDS_QR_METRIC = 'session_needs_qr';
+/** Events neither the queue nor the outbox took: maybe lost (lib/pipeline/poller.ts). */
+export const UNSAVED_EVENTS_METRIC = 'events_unsaved';
+/** Contacts too large for the session item, saved without member lists (contacts-cache.ts). */
+export const CONTACTS_TOO_LARGE_METRIC = 'contacts_too_large';
 
 const PERIOD = Duration.minutes(5);
 
@@ -95,18 +99,35 @@ export class Alarms extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       });
     }
-    this.add('SessionNeedsQr', {
-      alarmDescription: 'SmartQQ refused to relink the session: scan a new QR code (GET /v1/session/qr)',
-      metric: new cloudwatch.Metric({
+    const pollerCount = (metricName: string) =>
+      new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
-        metricName: NEEDS_QR_METRIC,
+        metricName,
         // Powertools adds the service name as the `service` dimension to the default ones.
         dimensionsMap: { service: POLLER_SERVICE, account: props.account },
         period: PERIOD,
         statistic: cloudwatch.Stats.SUM,
-      }),
+      });
+    const atLeastOnce = {
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    };
+    this.add('SessionNeedsQr', {
+      alarmDescription: 'SmartQQ refused to relink the session: scan a new QR code (GET /v1/session/qr)',
+      metric: pollerCount(NEEDS_QR_METRIC),
+      ...atLeastOnce,
+    });
+    this.add('EventsUnsaved', {
+      alarmDescription:
+        'Polled events that neither SQS nor the outbox took: the poller log names each event key',
+      metric: pollerCount(UNSAVED_EVENTS_METRIC),
+      ...atLeastOnce,
+    });
+    this.add('ContactsTooLarge', {
+      alarmDescription:
+        'The contacts do not fit in the session item: group senders are named by uin until they are stored apart',
+      metric: pollerCount(CONTACTS_TOO_LARGE_METRIC),
+      ...atLeastOnce,
     });
   }
 

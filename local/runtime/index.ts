@@ -10,15 +10,17 @@
  *
  * With `smartqqUrl` the functions talk to that SmartQQ-compatible server instead of the built-in
  * simulator; with `dataDir` DynamoDB keeps its tables there, so the rules, the session and the
- * outbox survive a restart.
+ * outbox survive a restart. With `dynamodbEndpoint` and `sqsEndpoint` it uses DynamoDB and SQS
+ * started by someone else (a chaos harness that kills and restarts this process), without starting
+ * or stopping them.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, QueueDoesNotExist, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../lib/config.ts';
 import { createDynamoClients } from '../../lib/state/dynamo.ts';
-import { createQueues, localQueueNames, type QueueUrls } from '../../lib/state/queues.ts';
+import { createQueues, localQueueNames, type QueueNames, type QueueUrls } from '../../lib/state/queues.ts';
 import { claimRuntimeFile, releaseRuntimeFile, writeRuntimeFile } from '../../lib/state/runtime-file.ts';
 import { createTables, localTableNames, type TableNames } from '../../lib/state/tables.ts';
 import { DynamoRuleStore } from '../../lib/stores/rule-store.ts';
@@ -26,7 +28,7 @@ import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
 import demoRules from '../demo-rules.json' with { type: 'json' };
 import demoWorld from '../demo-world.json' with { type: 'json' };
 import { type Simulator, startSimulator } from '../simulator/index.ts';
-import { localSqsClient, startEmulators } from './emulators.ts';
+import { type Emulators, LOCAL_REGION, localSqsClient, startEmulators } from './emulators.ts';
 import {
   type FunctionHandlers,
   loadFunctionHandlers,
@@ -58,6 +60,14 @@ export interface LocalRuntimeOptions {
   readonly sendApiPort?: number;
   readonly dynamodbPort?: number;
   readonly sqsPort?: number;
+  /**
+   * DynamoDB and SQS already running elsewhere (both or neither): then no emulator is started, and
+   * the tables and queues are created only where missing (existing ones are used as they are).
+   */
+  readonly dynamodbEndpoint?: string;
+  readonly sqsEndpoint?: string;
+  /** More function environment (e.g. CONVERSATION_REPLIES_PER_MINUTE), over the runtime's own. */
+  readonly functionEnvironment?: FunctionEnvironment;
   /** The simulator's poll2 hold and POLL_MAX_HOLD_MS; default 30 s. */
   readonly pollHoldMs?: number;
   /** POLL_MARGIN_MS; default the functions' own (5 s). */
@@ -175,12 +185,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       if (replacedPid !== undefined)
         log(`replaced ${file}, left by npm start (pid ${replacedPid}) which is gone`);
     }
-    const emulators = await startEmulators({
-      ...(options.dynamodbPort !== undefined ? { dynamodbPort: options.dynamodbPort } : {}),
-      ...(options.sqsPort !== undefined ? { sqsPort: options.sqsPort } : {}),
-      ...(options.dataDir !== undefined ? { dynamodbPath: path.join(options.dataDir, 'dynamodb') } : {}),
-    });
-    stops.push(() => emulators.close());
+    const external = externalEndpoints(options);
+    const emulators =
+      external ??
+      (await startEmulators({
+        ...(options.dynamodbPort !== undefined ? { dynamodbPort: options.dynamodbPort } : {}),
+        ...(options.sqsPort !== undefined ? { sqsPort: options.sqsPort } : {}),
+        ...(options.dataDir !== undefined ? { dynamodbPath: path.join(options.dataDir, 'dynamodb') } : {}),
+      }));
+    if (!external) stops.push(() => emulators.close());
     const dynamo = createDynamoClients({ endpoint: emulators.dynamodbEndpoint, region: emulators.region });
     const sqs = localSqsClient(emulators.sqsEndpoint, emulators.region);
     stops.push(() => {
@@ -190,7 +203,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const tables = localTableNames(PREFIX);
     await createTables(dynamo.client, tables);
-    const queues = await createQueues(sqs, localQueueNames(PREFIX));
+    const queueNames = localQueueNames(PREFIX);
+    const queues = (external && (await existingQueues(sqs, queueNames))) || (await createQueues(sqs, queueNames));
     const rules = new DynamoRuleStore({ doc: dynamo.doc, tableName: tables.rules });
     if (options.rules) await rules.importRules(options.rules, { replace: true });
     else if ((await rules.list()).length === 0) await rules.importRules(demoRules);
@@ -226,6 +240,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       API_TOKEN: apiToken,
       SEND_INTERVAL_MS: String(options.sendIntervalMs ?? DEFAULTS.sendIntervalMs),
       SEND_BURST: String(options.sendBurst ?? DEFAULTS.sendBurst),
+      ...options.functionEnvironment,
     });
     const restoreEnv = applyEnvironment({
       ...environment,
@@ -312,6 +327,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await stopAll();
     throw err;
   }
+}
+
+/** `dynamodbEndpoint` and `sqsEndpoint` when given (both), in the shape `startEmulators` returns. */
+function externalEndpoints(options: LocalRuntimeOptions): Emulators | undefined {
+  const { dynamodbEndpoint, sqsEndpoint } = options;
+  if (dynamodbEndpoint === undefined && sqsEndpoint === undefined) return undefined;
+  if (dynamodbEndpoint === undefined || sqsEndpoint === undefined)
+    throw new Error('dynamodbEndpoint and sqsEndpoint go together (external emulators, or none)');
+  return { dynamodbEndpoint, sqsEndpoint, region: LOCAL_REGION, close: async () => {} };
+}
+
+/** The queues' URLs when both exist already (created by an earlier run, as they are); else undefined. */
+async function existingQueues(sqs: SQSClient, names: QueueNames): Promise<QueueUrls | undefined> {
+  const url = async (name: string) => {
+    try {
+      return (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
+    } catch (err) {
+      const name = (err as { name?: unknown }).name;
+      if (err instanceof QueueDoesNotExist || name === 'AWS.SimpleQueueService.NonExistentQueue')
+        return undefined;
+      throw err;
+    }
+  };
+  const inbound = await url(names.inbound);
+  const inboundDlq = await url(names.inboundDlq);
+  return inbound && inboundDlq ? { inbound, inboundDlq } : undefined;
 }
 
 type FunctionEnvironment = { readonly [K in keyof typeof ENV]?: string };

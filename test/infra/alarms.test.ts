@@ -2,7 +2,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE } from '../../functions/shared/observability.ts';
-import { NEEDS_QR_METRIC } from '../../infra/alarms.ts';
+import { CONTACTS_TOO_LARGE_METRIC, NEEDS_QR_METRIC, UNSAVED_EVENTS_METRIC } from '../../infra/alarms.ts';
 import { RULES_TABLE_OUTPUT } from '../../lib/cli/table-location.ts';
 import { type CfnResource, resourcesOf, type Synthesized, synthesize, TEST_ACCOUNT } from './synth.ts';
 
@@ -86,7 +86,8 @@ describe('alarm topic', () => {
 
 describe('alarms', () => {
   it('every alarm notifies the topic when it fires and when it clears, and no data is no alarm', () => {
-    expect(alarms()).toHaveLength(5);
+    // DLQ, three functions' errors, needs QR, events unsaved, contacts too large.
+    expect(alarms()).toHaveLength(7);
     for (const alarm of alarms()) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topicId }],
@@ -131,6 +132,25 @@ describe('alarms', () => {
     expect(alarmOn(NEEDS_QR_METRIC, dimensions).Properties).toMatchObject({
       Namespace: METRICS_NAMESPACE,
       MetricName: 'session_needs_qr',
+      Statistic: 'Sum',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+    });
+  });
+});
+
+describe('the poller’s own alarms', () => {
+  it.each([
+    [UNSAVED_EVENTS_METRIC, 'events_unsaved'],
+    [CONTACTS_TOO_LARGE_METRIC, 'contacts_too_large'],
+  ])('%s: any, in five minutes, tells the owner', (metric, name) => {
+    const dimensions = [
+      { Name: 'account', Value: TEST_ACCOUNT },
+      { Name: 'service', Value: 'poller' },
+    ];
+    expect(alarmOn(metric, dimensions).Properties).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: name,
       Statistic: 'Sum',
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
