@@ -5,7 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { expect, vi } from 'vitest';
+import { expect } from 'vitest';
 import { createHandler, type SendApiDeps, type SendApiHandler } from '../../functions/send/handler.ts';
 import type { ContactsCache, SessionRecord } from '../../lib/pipeline/ports.ts';
 import type { MessageSender } from '../../lib/send-api/sender.ts';
@@ -18,39 +18,7 @@ import { conformanceProblems, type StatusCoverage } from './openapi-conformance.
 export const API_TOKEN = 'test-token-0123456789abcdef';
 export const BEARER = { authorization: `Bearer ${API_TOKEN}` };
 
-/** Lines written to stdout and stderr while capturing (Powertools' own Console writes there). */
-export interface CapturedOutput {
-  readonly lines: string[];
-  /** Lines that are JSON, parsed. */
-  json(): Record<string, unknown>[];
-  stop(): void;
-}
-
-export function captureOutput(): CapturedOutput {
-  const lines: string[] = [];
-  const grab = (chunk: unknown) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-    lines.push(...text.split('\n').filter((l) => l.trim() !== ''));
-    return true;
-  };
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(grab);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(grab);
-  return {
-    lines,
-    json: () =>
-      lines.flatMap((l) => {
-        try {
-          return [JSON.parse(l) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      }),
-    stop: () => {
-      out.mockRestore();
-      err.mockRestore();
-    },
-  };
-}
+export { type CapturedOutput, captureOutput } from './capture-output.ts';
 
 export interface StubSender extends MessageSender {
   readonly calls: { account: string; target: SendTarget; text: string; session: SessionJson }[];

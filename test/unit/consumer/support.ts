@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { vi } from 'vitest';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:QQBot-20001-inbound.fifo';
 
@@ -55,36 +54,4 @@ export function lambdaContext(functionName = 'consumer'): Context {
   };
 }
 
-/** Lines written to stdout and stderr while capturing. */
-export interface CapturedOutput {
-  readonly lines: string[];
-  /** Lines that are JSON, parsed. */
-  json(): Record<string, unknown>[];
-  stop(): void;
-}
-
-export function captureOutput(): CapturedOutput {
-  const lines: string[] = [];
-  const grab = (chunk: unknown) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-    lines.push(...text.split('\n').filter((l) => l.trim() !== ''));
-    return true;
-  };
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(grab);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(grab);
-  return {
-    lines,
-    json: () =>
-      lines.flatMap((l) => {
-        try {
-          return [JSON.parse(l) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      }),
-    stop: () => {
-      out.mockRestore();
-      err.mockRestore();
-    },
-  };
-}
+export { type CapturedOutput, captureOutput } from '../../support/capture-output.ts';
