@@ -204,7 +204,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const tables = localTableNames(PREFIX);
     await createTables(dynamo.client, tables);
     const queueNames = localQueueNames(PREFIX);
-    const queues = (external && (await existingQueues(sqs, queueNames))) || (await createQueues(sqs, queueNames));
+    const queues =
+      (external && (await existingQueues(sqs, queueNames))) || (await createQueues(sqs, queueNames));
     const rules = new DynamoRuleStore({ doc: dynamo.doc, tableName: tables.rules });
     if (options.rules) await rules.importRules(options.rules, { replace: true });
     else if ((await rules.list()).length === 0) await rules.importRules(demoRules);

@@ -38,7 +38,7 @@ const runtime = await startLocalRuntime({
   scheduleRateMs: 5_000,
   sqsWaitTimeSeconds: 1,
   sendIntervalMs: 0,
-  handlerLogLevel: process.env.CHAOS_BOT_LOG_LEVEL ?? 'ERROR',
+  handlerLogLevel: process.env.CHAOS_BOT_LOG_LEVEL ?? 'WARN',
   functionEnvironment: { CONVERSATION_REPLIES_PER_MINUTE: '0' },
   log: (line) => process.stderr.write(`bot: ${line}\n`),
 });
