@@ -8,24 +8,50 @@
 import { parseArgs } from 'node:util';
 import { CERTAIN_FAULTS, CHAOS_DEFAULTS, formatReport, runChaos } from './chaos/run.ts';
 
-const { values } = parseArgs({
-  options: {
-    messages: { type: 'string' },
-    rate: { type: 'string' },
-    seed: { type: 'string' },
-    'time-limit-s': { type: 'string' },
-    'quiet-s': { type: 'string' },
-    'no-kills': { type: 'boolean' },
-    'no-faults': { type: 'boolean' },
-    echo: { type: 'boolean' },
-    'certain-faults': { type: 'boolean' },
-    'max-kills': { type: 'string' },
-  },
-});
+const USAGE =
+  'usage: npm run chaos -- [--messages N] [--rate N] [--seed N] [--no-kills] [--max-kills N] ' +
+  '[--no-faults] [--certain-faults] [--echo] [--time-limit-s N] [--quiet-s N]';
+
+const { values } = parseFlags();
+
+function parseFlags() {
+  try {
+    const parsed = parseFlagsOrThrow();
+    if (parsed.values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
+    return parsed;
+  } catch (err) {
+    process.stderr.write(`npm run chaos: ${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+function parseFlagsOrThrow() {
+  return parseArgs({
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      messages: { type: 'string' },
+      rate: { type: 'string' },
+      seed: { type: 'string' },
+      'time-limit-s': { type: 'string' },
+      'quiet-s': { type: 'string' },
+      'no-kills': { type: 'boolean' },
+      'no-faults': { type: 'boolean' },
+      echo: { type: 'boolean' },
+      'certain-faults': { type: 'boolean' },
+      'max-kills': { type: 'string' },
+    },
+  });
+}
 const num = (raw: string | undefined, fallback: number) => {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`not a positive number: ${raw}`);
+  if (!Number.isFinite(n) || n <= 0) {
+    process.stderr.write(`npm run chaos: not a positive number: ${raw}\n${USAGE}\n`);
+    process.exit(2);
+  }
   return n;
 };
 const seed = num(values.seed, CHAOS_DEFAULTS.seed);
