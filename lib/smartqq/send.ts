@@ -135,6 +135,10 @@ async function sendOne(
     }
     if (err instanceof SmartQQNetworkError && err.neverSent)
       return { status: 'not_sent', reason: err.message };
+    // nginx's 404 page: the request found no backend to handle it, so nothing was sent (the same
+    // transient 404 the s.web2 calls are retried on, docs/protocol.md §1).
+    if (err instanceof SmartQQProtocolError && err.status === 404)
+      return { status: 'not_sent', reason: err.message };
     if (err instanceof SmartQQProtocolError || err instanceof SmartQQNetworkError) {
       // The request may have reached the server: treat it as possibly delivered, never as failed.
       return { status: 'uncertain', reason: err.message };

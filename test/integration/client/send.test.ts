@@ -104,6 +104,7 @@ describe('sending', () => {
       [{ reset: true }, { status: 'uncertain' }],
       [{ malformed: true }, { status: 'uncertain' }],
       [{ http: 502 }, { status: 'uncertain' }],
+      [{ http: 404 }, { status: 'not_sent', partsSent: 0 }],
     ];
     for (const [fault, expected] of cases) {
       await control(sim, 'POST', 'faults', { endpoint: 'send_buddy_msg2', ...fault });
