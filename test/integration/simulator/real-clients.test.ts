@@ -8,6 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { friendListHash, hash33 } from '../../../lib/smartqq/hash.ts';
 import { ERA_PRESET_NAMES, type Simulator, startSimulator } from '../../../local/simulator/index.ts';
+import { control } from '../../support/sim-control.ts';
 import {
   type CallOptions,
   CLIENT_ID,
@@ -45,16 +46,10 @@ afterEach(() => {
   sim.updateSettings({ era: '2017-10' });
 });
 
-async function control(path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${sim.url}/_sim/${path}`, { method: 'POST', body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
 /** A QR shown, allowed through the control API, and the check_sig path ptqrlogin answered. */
 async function checkSigPath(h: SimHttp): Promise<string> {
   await h.get('/ptqrshow?appid=501004106&e=0&l=M&s=5&d=72&v=4&t=0.1');
-  await control('qr', { action: 'allow' });
+  await control(sim, 'POST', 'qr', { action: 'allow' });
   const qrsig = h.cookie('qrsig') as string;
   const qr = await h.get(`/ptqrlogin?ptqrtoken=${hash33(qrsig)}&webqq_type=10&aid=501004106`);
   const url = new URL(ptuiArgs(qr.body)[2] as string);
@@ -221,9 +216,9 @@ describe('a client sending those Referers logs in, lists and sends', () => {
       return ptuiArgs(reply.body);
     };
     await qrStep();
-    await control('qr', { action: 'scan' });
+    await control(sim, 'POST', 'qr', { action: 'scan' });
     await qrStep();
-    await control('qr', { action: 'allow' });
+    await control(sim, 'POST', 'qr', { action: 'allow' });
     const [, , checkSigUrl, , , nick] = await qrStep();
     expect(codes).toEqual(['66', '67', '0']);
     expect(nick).toBe('TestBot');
