@@ -212,6 +212,10 @@ async function sendOnce(
   let outcome: ReplyRecord | undefined;
   for (const [index, part] of parts.entries()) {
     const partKey = `${key}|${index}`;
+    // The send turn is waited for before the claim, so that a claim is followed by its send at
+    // once: a consumer that dies while it waits leaves no claim that would read as "maybe sent".
+    // A redelivery whose part turns out done has spent a turn for nothing; redeliveries are rare.
+    await waitForSendTurn(message, deps);
     const claim = await deps.idempotency.claim<ReplyRecord>(partKey, IN_PROGRESS_SECONDS, now());
     if (claim.status === 'in_progress') {
       throw new RetryLaterError(`part ${index + 1} of the reply is being sent by another consumer`);
@@ -243,7 +247,13 @@ async function sendOnce(
       );
       return 'suppressed';
     }
-    const result = await sendPart(partKey, client, target, part, message, deps);
+    let result: SendResult;
+    try {
+      result = await client.sendSegments(target, part);
+    } catch (err) {
+      await deps.idempotency.release(partKey);
+      throw err;
+    }
     outcome = {
       status: result.status,
       ...('retcode' in result && result.retcode !== undefined ? { retcode: result.retcode } : {}),
@@ -278,35 +288,17 @@ async function sendOnce(
 }
 
 /**
- * One part, paced per account like any message (shared with the send API): a part that must wait
- * is delayed, not dropped; one whose turn comes too late for this invocation takes none, gives its
- * claim back and is retried later.
+ * A part's turn, paced per account like any message (shared with the send API): a part that must
+ * wait is delayed, not dropped; one whose turn comes too late for this invocation takes none and is
+ * retried later.
  */
-async function sendPart(
-  partKey: string,
-  client: SmartQQClient,
-  target: SendTarget,
-  part: Segment[],
-  message: InboundMessage,
-  deps: ReplierDeps,
-): Promise<SendResult> {
+async function waitForSendTurn(message: InboundMessage, deps: ReplierDeps): Promise<void> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  try {
-    const turn = await deps.pacing.take(
-      message.account,
-      deps.sendPace,
-      now(),
-      deps.remainingMs() - SAFETY_MS,
-    );
-    if (!turn.ok) throw new RetryLaterError(`next send turn is ${turn.retryAfterMs} ms away`);
-    const wait = turn.atMs - now();
-    if (wait > 0) await sleep(wait);
-    return await client.sendSegments(target, part);
-  } catch (err) {
-    await deps.idempotency.release(partKey);
-    throw err;
-  }
+  const turn = await deps.pacing.take(message.account, deps.sendPace, now(), deps.remainingMs() - SAFETY_MS);
+  if (!turn.ok) throw new RetryLaterError(`next send turn is ${turn.retryAfterMs} ms away`);
+  const wait = turn.atMs - now();
+  if (wait > 0) await sleep(wait);
 }
 
 /**

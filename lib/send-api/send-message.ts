@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { reportApiSend } from '../pipeline/activity.ts';
 import type { IdempotencyStore, SendPace, SendPacing, SessionStore } from '../pipeline/ports.ts';
+import { parseFaceMarkers, splitForSending } from '../smartqq/content.ts';
 import type { SendResult } from '../smartqq/send.ts';
 import {
   IdempotencyInProgressError,
@@ -99,14 +100,35 @@ export async function sendMessage(
     if (claim.result.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
     return { outcome: claim.result.outcome, replayed: true };
   }
+  if (claim.status === 'lapsed') {
+    // The first request died after its claim, maybe after SmartQQ took the message: uncertain, and
+    // kept so, never sent again (at most once, as for the replies).
+    const outcome = attemptedUnknown(request);
+    await deps.idempotency.complete<StoredSend>(
+      key,
+      { fingerprint, outcome },
+      IDEMPOTENCY_RESULT_SECONDS,
+      deps.now(),
+    );
+    return { outcome, replayed: true };
+  }
 
   let sent: Attempt;
   try {
     sent = await attempt(deps, request);
   } catch (err) {
-    // Once SmartQQ was called the message may be out, whatever broke after: keep the claim (until it
-    // lapses) rather than let a retry send it again.
+    // Once SmartQQ was called the message may be out, whatever broke after: the key keeps an
+    // uncertain outcome rather than let a retry send it again.
     if (!(err instanceof CalledUpstreamError)) await deps.idempotency.release(key);
+    else
+      await deps.idempotency
+        .complete<StoredSend>(
+          key,
+          { fingerprint, outcome: attemptedUnknown(request) },
+          IDEMPOTENCY_RESULT_SECONDS,
+          deps.now(),
+        )
+        .catch(() => undefined); // the claim stays in progress, then lapses: uncertain all the same
     return unwrap(err);
   }
   let notRecorded: Error | undefined;
@@ -197,6 +219,11 @@ function outcomeOf(result: SendResult): SendOutcome {
         parts: result.parts,
       };
   }
+}
+
+/** A send that was attempted and whose outcome nobody saw: none of its parts is known to be out. */
+function attemptedUnknown(request: SendRequest): SendOutcome {
+  return { status: 'uncertain', partsSent: 0, parts: splitForSending(parseFaceMarkers(request.text)).length };
 }
 
 /** The answer for an outcome: a delivery, or `UpstreamSendError` when SmartQQ did not send it. */

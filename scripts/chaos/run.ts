@@ -78,6 +78,12 @@ export const CHAOS_DEFAULTS: ChaosOptions = {
 export interface ChaosReport {
   readonly injected: number;
   readonly replied: number;
+  /**
+   * Not lost: answered with a reply the bot sent once and whose answer could not say whether it went
+   * out (1202, 502/504, a reset), so it is never resent (docs/protocol.md §4), by that answer.
+   */
+  readonly replyOutcomeUnknown: number;
+  readonly replyOutcomeUnknownBy: Readonly<Record<string, number>>;
   readonly lost: number;
   /** Test messages dropped at a new login: eventsDropped less the kick_message events dropped. */
   readonly droppedMessages: number;
@@ -472,7 +478,17 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
     const dlq = await readDlq(sqs, queues.inboundDlq);
     // Delivered in a poll2 answer (the tap saw it) and never answered: lost by the bot. The other
     // unreplied ones never left the server: dropped at a new login (or still queued).
-    const deliveredUnreplied = unreplied.filter(([id]) => tap.delivered.has(id));
+    // Replied once into an answer that could not tell: no client could know, none should resend.
+    const unknownBy: Record<string, number> = {};
+    const outcomeUnknown = new Set<string>();
+    for (const [id] of unreplied) {
+      const verdicts = tap.sends.get(id) ?? [];
+      const last = verdicts.at(-1);
+      if (!last?.startsWith('ambiguous') || verdicts.includes('sent')) continue;
+      outcomeUnknown.add(id);
+      unknownBy[last] = (unknownBy[last] ?? 0) + 1;
+    }
+    const deliveredUnreplied = unreplied.filter(([id]) => tap.delivered.has(id) && !outcomeUnknown.has(id));
     const lostSample = deliveredUnreplied.slice(0, 20).map(([id, { conv, at }]) => {
       const before = happenings
         .filter((h) => h.at <= (tap.delivered.get(id)?.at ?? at) + 5_000 && h.at >= at - 1_000)
@@ -486,9 +502,12 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
       replied,
       // eventsDropped counts every event; a kick_message that no poll2 answer carried was dropped too.
       droppedMessages: counters.eventsDropped - Math.max(0, (faultCounts.kick ?? 0) - tap.kicks()),
+      replyOutcomeUnknown: outcomeUnknown.size,
+      replyOutcomeUnknownBy: unknownBy,
       lost:
         injectedIds.size -
         replied -
+        outcomeUnknown.size -
         (counters.eventsDropped - Math.max(0, (faultCounts.kick ?? 0) - tap.kicks())),
       deliveredUnreplied: deliveredUnreplied.length,
       neverDelivered: unreplied.length - deliveredUnreplied.length,
@@ -607,7 +626,9 @@ export function formatReport(r: ChaosReport): string {
     ['delivered twice by the server (duplicatesDelivered)', c.duplicatesDelivered],
     ['still queued at the server', c.eventsQueued],
     ['replied (distinct ids acked)', r.replied],
-    ['LOST = injected − replied − test messages dropped at a new login', r.lost],
+    ['replied once, answer ambiguous, not delivered, never resent', r.replyOutcomeUnknown],
+    ...Object.entries(r.replyOutcomeUnknownBy).map(([k, v]): [string, number] => [`  ${k}`, v]),
+    ['LOST = injected − replied − ambiguous − dropped at a new login', r.lost],
     ['  unreplied that a poll2 answer carried (lost after delivery)', r.deliveredUnreplied],
     ['  unreplied that no poll2 answer carried (dropped/queued)', r.neverDelivered],
     ['ANSWERED TWICE (ids acked more than once)', r.answeredTwice],

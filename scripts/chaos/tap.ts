@@ -13,6 +13,12 @@ export interface PollTap {
   readonly delivered: Map<string, { at: number; times: number }>;
   /** kick_message events seen in poll2 answers. */
   readonly kicks: () => number;
+  /**
+   * The answer to each send of `ack <id>`, by id, in order: `sent`, `refused …` (nothing went
+   * out, and the bot could know it) or `ambiguous …` (1202, 502/504, a reset, or the bot gone before
+   * the answer: the bot cannot tell whether it went out, docs/protocol.md §4).
+   */
+  readonly sends: Map<string, string[]>;
   close(): Promise<void>;
 }
 
@@ -21,7 +27,18 @@ export async function startPollTap(target: string): Promise<PollTap> {
   const delivered = new Map<string, { at: number; times: number }>();
   let self = () => upstream.host;
   const agent = new http.Agent({ keepAlive: true });
+  const sends = new Map<string, string[]>();
   const server = http.createServer((req, res) => {
+    const isSend = req.url?.startsWith('/channel/send_') === true;
+    const requestChunks: Buffer[] = [];
+    let answered = false;
+    const noteSend = (verdict: string) => {
+      if (!isSend || answered) return;
+      answered = true;
+      const id = /ack (c\d+)/.exec(decodeForm(Buffer.concat(requestChunks).toString('utf8')))?.[1];
+      if (id) sends.set(id, [...(sends.get(id) ?? []), verdict]);
+    };
+    if (isSend) req.on('data', (c: Buffer) => requestChunks.push(c));
     const out = http.request(
       {
         host: upstream.hostname,
@@ -40,6 +57,7 @@ export async function startPollTap(target: string): Promise<PollTap> {
           let body = Buffer.concat(chunks);
           const text = body.toString('utf8');
           if (req.url?.startsWith('/channel/poll2')) note(text);
+          if (isSend) noteSend(sendVerdict(answer.statusCode ?? 0, text));
           else if (text.includes(upstream.host)) body = Buffer.from(text.replaceAll(upstream.host, self()));
           const headers = { ...answer.headers };
           if (typeof headers.location === 'string')
@@ -49,13 +67,21 @@ export async function startPollTap(target: string): Promise<PollTap> {
           res.writeHead(answer.statusCode ?? 502, headers);
           res.end(body);
         });
-        answer.on('error', () => res.destroy());
+        answer.on('error', () => {
+          noteSend('ambiguous: connection reset');
+          res.destroy();
+        });
       },
     );
-    out.on('error', () => res.destroy());
+    out.on('error', () => {
+      noteSend('ambiguous: connection reset');
+      res.destroy();
+    });
     // The bot gone before the answer: the simulator's side goes too.
     res.on('close', () => {
-      if (!res.writableFinished) out.destroy();
+      if (res.writableFinished) return;
+      noteSend('ambiguous: the bot went before the answer');
+      out.destroy();
     });
     req.pipe(out);
   });
@@ -79,6 +105,7 @@ export async function startPollTap(target: string): Promise<PollTap> {
     url: `http://127.0.0.1:${port}`,
     delivered,
     kicks: () => kicks,
+    sends,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -86,4 +113,27 @@ export async function startPollTap(target: string): Promise<PollTap> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** A form body `r=<JSON>` as text, so `ack <id>` can be found in it. */
+function decodeForm(body: string): string {
+  try {
+    return new URLSearchParams(body).get('r') ?? body;
+  } catch {
+    return body;
+  }
+}
+
+/** How a send's answer reads to a client (docs/protocol.md §1, §4, §5). */
+function sendVerdict(status: number, text: string): string {
+  if (status === 404) return 'refused: HTTP 404 (nginx, no backend took it)';
+  if (status !== 200) return `ambiguous: HTTP ${status}`;
+  try {
+    const body = JSON.parse(text) as { retcode?: number; errCode?: number };
+    if (body.errCode === 0 || body.retcode === 0 || body.retcode === 100100) return 'sent';
+    if (body.retcode === 1202) return 'ambiguous: retcode 1202';
+    return `refused: retcode ${body.retcode ?? '?'}`;
+  } catch {
+    return 'ambiguous: unreadable answer';
+  }
 }

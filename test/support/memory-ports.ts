@@ -94,7 +94,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       return { status: 'in_progress' };
     }
     this.entries.set(key, { status: 'in_progress', expiresAtMs: nowMs + ttlSeconds * 1000 });
-    return { status: 'new' };
+    // As DynamoDB's conditional put: replacing a claim that ran out before its outcome was kept.
+    return entry?.status === 'in_progress' ? { status: 'lapsed' } : { status: 'new' };
   }
 
   async complete<R>(key: string, result: R, ttlSeconds: number, nowMs: number): Promise<void> {

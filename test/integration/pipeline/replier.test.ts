@@ -210,6 +210,35 @@ describe('replying', () => {
     expect((await sent(sim)).length).toBe(2);
   });
 
+  it('a consumer that dies while it waits for its send turn leaves no claim: the redelivery sends', async () => {
+    const message = inbound('friend', 'ping');
+    let waiting: () => void = () => {};
+    const asleep = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    const pace = { intervalMs: 2_000, burst: 1 };
+    const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    await replyTo(inbound('discussion', 'ping'), { ...deps, sendPace: pace, sleep }); // takes the turn there is
+    // Killed in its sleep: the wait never ends, and nothing after it runs.
+    const dying = {
+      ...deps,
+      sendPace: pace,
+      sleep: () => {
+        waiting();
+        return new Promise<void>(() => {});
+      },
+    };
+    void replyTo(message, dying);
+    await asleep;
+    expect(await deps.idempotency.claim(`reply|${message.key}|ping|0`, 1, Date.now())).toEqual({
+      status: 'new',
+    });
+    await deps.idempotency.release(`reply|${message.key}|ping|0`);
+
+    expect(await replyTo(message, deps)).toMatchObject({ replies: 1 });
+    expect((await sent(sim)).map((m) => m.type)).toEqual(['discussion', 'friend']);
+  });
+
   it('the circuit breaker: past 6 replies in a minute a conversation gets silence, said once', async () => {
     const clock = Date.now();
     const breaking = { ...deps, conversationPace: conversationPace(6), now: () => clock };

@@ -270,11 +270,24 @@ describe('Idempotency-Key', () => {
     });
     await expect(sendMessage(deps, toAli, 'k1')).rejects.toThrow('socket closed mid-answer');
     expect(idempotency.calls.release).toBe(0);
-    await expect(sendMessage(deps, toAli, 'k1')).rejects.toThrow(IdempotencyInProgressError);
-    // Only once the claim has lapsed may the key run again.
+    const again = await sendMessage(deps, toAli, 'k1');
+    expect(again).toMatchObject({ replayed: true, outcome: { status: 'uncertain', partsSent: 0, parts: 1 } });
     clock += IDEMPOTENCY_CLAIM_SECONDS * 1000;
-    expect((await sendMessage(deps, toAli, 'k1')).outcome.status).toBe('sent');
-    expect(sender.calls).toHaveLength(2);
+    expect((await sendMessage(deps, toAli, 'k1')).outcome.status).toBe('uncertain');
+    expect(sender.calls).toHaveLength(1);
+  });
+
+  it('never sends again under a claim that lapsed (its request died after the claim): uncertain', async () => {
+    // A first request that claimed the key and died (the process killed) before keeping an outcome.
+    expect((await idempotency.claim(`send|${ACCOUNT}|k1`, IDEMPOTENCY_CLAIM_SECONDS, clock)).status).toBe(
+      'new',
+    );
+    await expect(sendMessage(deps, toAli, 'k1')).rejects.toThrow(IdempotencyInProgressError);
+    clock += IDEMPOTENCY_CLAIM_SECONDS * 1000;
+    const late = await sendMessage(deps, toAli, 'k1');
+    expect(late).toMatchObject({ replayed: true, outcome: { status: 'uncertain', partsSent: 0, parts: 1 } });
+    expect((await sendMessage(deps, toAli, 'k1')).outcome.status).toBe('uncertain');
+    expect(sender.calls).toHaveLength(0);
   });
 
   it('keeps the answer for a day', async () => {
