@@ -14,7 +14,7 @@ import type { CooldownGate, RecentReplies } from '../rules/reply-plan.ts';
 import { cooldownKeys, planReplies } from '../rules/reply-plan.ts';
 import type { RuleCache } from '../rules/rule-cache.ts';
 import { SmartQQClient } from '../smartqq/client.ts';
-import { parseFaceMarkers, type Segment, splitForSending } from '../smartqq/content.ts';
+import { parseFaceMarkers, splitForSending } from '../smartqq/content.ts';
 import type { SmartQQHosts } from '../smartqq/endpoints.ts';
 import type { SendResult, SendTarget } from '../smartqq/send.ts';
 import { Session } from '../smartqq/session.ts';
