@@ -6,19 +6,12 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { CONSUMER_TIMEOUT_SECONDS } from '../lib/state/queues.ts';
+import { CONSUMER_MAX_CONCURRENCY, CONSUMER_TIMEOUT_SECONDS } from '../lib/state/queues.ts';
 import { BotFunction, type EnvName } from './bot-function.ts';
 import type { State } from './state.ts';
 
 /** The FIFO event source's maximum, and what CONSUMER_TIMEOUT_SECONDS is sized for. */
 export const CONSUMER_BATCH_SIZE = 10;
-
-/**
- * Every reply waits for the account's one send pace (SEND_INTERVAL_MS), so more consumers than two
- * would only queue on it and push records past their time into retries; two (the least Lambda
- * allows) still let one conversation go on while another waits.
- */
-export const CONSUMER_MAX_CONCURRENCY = 2;
 
 export interface InboundPipelineProps {
   readonly state: State;

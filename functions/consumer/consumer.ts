@@ -2,16 +2,17 @@
  * The consumer's handling of one SQS FIFO batch, given its collaborators (`handler.ts` wires the
  * real ones from the environment; the unit tests pass fakes).
  *
- * - Records are handled one at a time, in batch order (Powertools' SqsFifoPartialProcessorAsync).
+ * - The conversations (message groups) of a batch are handled side by side, each one's records one
+ *   at a time in batch order: a slow or failing chat never holds up another, and a chat's replies
+ *   keep its order.
  * - A record whose handling throws is reported in `batchItemFailures`, and so is every later record
- *   of its conversation (message group) in the batch, unprocessed: they come back together, in
- *   order, after the visibility timeout. The other conversations go on (skipGroupOnError).
+ *   of its conversation in the batch, unprocessed: they come back together, in order, after the
+ *   visibility timeout. The other conversations go on.
  * - A body that does not parse can never succeed: it goes to the inbound DLQ at once and counts as
  *   handled, so its conversation does not wait 3 × the visibility timeout for the redrive. If the
  *   DLQ does not take it, it is reported failed like any other record (nothing is lost).
  * - Every failed record gets one log line saying why, and every batch a line of counts.
  */
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -41,6 +42,16 @@ export type ConsumerHandler = (event: SQSEvent, context: Context) => Promise<SQS
 /** Error messages are cut in log lines: they say why, they are not a dump. */
 const MAX_LOGGED_MESSAGE = 500;
 
+/** A record not handled because an earlier record of its conversation failed in this batch. */
+export class EarlierRecordFailedError extends Error {
+  override readonly name = 'EarlierRecordFailedError';
+  constructor(readonly firstFailedId: string) {
+    super(
+      `a previous record from this message group failed (${firstFailedId}): this one comes back after it`,
+    );
+  }
+}
+
 /** A malformed record the DLQ did not take: reported failed, so it comes back and is tried again. */
 export class DeadLetterError extends Error {
   override readonly name = 'DeadLetterError';
@@ -54,10 +65,9 @@ export function createConsumerHandler(deps: ConsumerDeps) {
 
   const consume = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     counts.count('records_received', event.Records.length);
-    // FIFO: after a failure, the rest of that conversation in the batch fails too, so it stays in order.
-    const processor = new SqsFifoPartialProcessorAsync();
     /** The conversation of each record parsed, for the failure lines. */
     const conversations = new Map<string, string>();
+    const failed = new Map<string, unknown>();
     let deadLettered = 0;
 
     const moveToDeadLetterQueue = async (record: SQSRecord, problem: InboundMessageError) => {
@@ -73,7 +83,7 @@ export function createConsumerHandler(deps: ConsumerDeps) {
       });
     };
 
-    const recordHandler = async (record: SQSRecord): Promise<void> => {
+    const handleRecord = async (record: SQSRecord): Promise<void> => {
       let message: InboundMessage;
       try {
         message = parseInboundMessage(record.body);
@@ -83,42 +93,52 @@ export function createConsumerHandler(deps: ConsumerDeps) {
         return;
       }
       conversations.set(record.messageId, message.conversation);
-      logger.appendKeys({ conversation: message.conversation, eventKey: message.key });
-      try {
-        const report = await deps.reply(message, () => context.getRemainingTimeInMillis());
-        logger.info('message handled', { replies: report.replies, skipped: report.skipped });
-      } finally {
-        logger.removeKeys(['conversation', 'eventKey']);
-      }
+      const report = await deps.reply(message, () => context.getRemainingTimeInMillis());
+      logger.info('message handled', {
+        conversation: message.conversation,
+        eventKey: message.key,
+        replies: report.replies,
+        skipped: report.skipped,
+      });
     };
 
-    // skipGroupOnError: a failed conversation waits, the others in the batch go on.
-    const response = await processPartialResponse(event, recordHandler, processor, {
-      context,
-      skipGroupOnError: true,
-      throwOnFullBatchFailure: false,
-    });
+    // One conversation: in order, and nothing after its first failure (FIFO).
+    const handleConversation = async (records: readonly SQSRecord[]): Promise<void> => {
+      for (const [index, record] of records.entries()) {
+        try {
+          await handleRecord(record);
+        } catch (err) {
+          failed.set(record.messageId, err);
+          for (const later of records.slice(index + 1)) {
+            failed.set(later.messageId, new EarlierRecordFailedError(record.messageId));
+          }
+          return;
+        }
+      }
+    };
+    await Promise.all([...byConversation(event.Records).values()].map(handleConversation));
 
-    // The processor keeps each failed record with its error, side by side (skipped ones included).
-    const failed = processor.failureMessages as SQSRecord[];
-    failed.forEach((record, index) => {
-      const error = processor.errors[index];
+    // In batch order, each failed record with its reason.
+    const failedRecords = event.Records.filter((record) => failed.has(record.messageId));
+    for (const record of failedRecords) {
+      const error = failed.get(record.messageId);
       const retryable =
-        error?.name === 'RetryLaterError' || error?.name === 'SqsFifoMessageGroupShortCircuitError';
+        error instanceof Error &&
+        (error.name === 'RetryLaterError' || error instanceof EarlierRecordFailedError);
       const line = {
         ...recordFields(record, conversations.get(record.messageId) ?? conversationOf(record.body)),
         ...errorFields(error),
       };
       if (retryable) logger.warn('record failed, it comes back after the visibility timeout', line);
       else logger.error('record failed, it comes back after the visibility timeout', line);
-    });
+    }
     logger.info('batch processed', {
       records: event.Records.length,
-      processed: event.Records.length - failed.length - deadLettered,
+      processed: event.Records.length - failedRecords.length - deadLettered,
       deadLettered,
-      failed: failed.length,
+      failed: failedRecords.length,
     });
-    return response;
+    return { batchItemFailures: failedRecords.map((record) => ({ itemIdentifier: record.messageId })) };
   };
 
   return middy(consume).use(injectLambdaContext(logger)).use(logMetrics(deps.metrics));
@@ -143,6 +163,18 @@ function errorFields(error: unknown) {
 function describe(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return text.slice(0, MAX_LOGGED_MESSAGE);
+}
+
+/** The records of each message group, in batch order. */
+function byConversation(records: readonly SQSRecord[]): Map<string, SQSRecord[]> {
+  const groups = new Map<string, SQSRecord[]>();
+  for (const record of records) {
+    const group = record.attributes.MessageGroupId ?? record.messageId;
+    const list = groups.get(group);
+    if (list) list.push(record);
+    else groups.set(group, [record]);
+  }
+  return groups;
 }
 
 /** The conversation of a record that was never parsed (skipped after an earlier failure), if it parses. */

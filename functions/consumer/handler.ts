@@ -5,6 +5,7 @@
  */
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
 import { conversationPace, replyWithRetries } from '../../lib/pipeline/replier.ts';
+import { SessionCache, SmartQQClients } from '../../lib/pipeline/session-clients.ts';
 import { RuleCache } from '../../lib/rules/rule-cache.ts';
 import { DynamoCooldownStore, DynamoRecentReplies } from '../../lib/stores/guard-store.ts';
 import { DynamoIdempotencyStore } from '../../lib/stores/idempotency-store.ts';
@@ -48,8 +49,10 @@ const rules = new RuleCache(new DynamoRuleStore({ doc, tableName: env.RULES_TABL
       reason: error instanceof Error ? error.message : String(error),
     }),
 });
+// Kept for the container's life: the session record (10 s at most) and the SmartQQ connections.
 const base = {
-  sessions: new DynamoSessionStore({ doc, tableName: env.SESSIONS_TABLE }),
+  sessions: new SessionCache(new DynamoSessionStore({ doc, tableName: env.SESSIONS_TABLE })),
+  clients: new SmartQQClients(smartQQHosts(env)),
   rules,
   cooldowns: new DynamoCooldownStore(guards),
   recentReplies: new DynamoRecentReplies(guards),
@@ -57,7 +60,6 @@ const base = {
   pacing: new DynamoSendPacing(guards),
   sendPace: { intervalMs: env.SEND_INTERVAL_MS, burst: env.SEND_BURST },
   conversationPace: conversationPace(env.CONVERSATION_REPLIES_PER_MINUTE),
-  hosts: smartQQHosts(env),
   log,
   metrics: counts,
 };

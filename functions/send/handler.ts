@@ -193,7 +193,7 @@ function handlerFromEnv(): SendApiHandler {
     sessions,
     pacing: new DynamoSendPacing({ doc, tableName: env.GUARDS_TABLE }),
     idempotency: new DynamoIdempotencyStore({ doc, tableName: env.GUARDS_TABLE }),
-    sender: smartQQSender({ hosts: smartQQHosts(env), sessions }),
+    sender: smartQQSender({ hosts: smartQQHosts(env) }),
     sendPace: { intervalMs: env.SEND_INTERVAL_MS, burst: env.SEND_BURST },
     apiToken,
     logger: new Logger({ serviceName: 'send', persistentKeys: { account: env.ACCOUNT } }),

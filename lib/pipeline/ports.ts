@@ -90,8 +90,6 @@ export interface SessionStore {
   releaseLease(account: string, owner: string): Promise<void>;
   /** When the current holder will be done at the latest (ms), or undefined when nobody holds it. */
   leaseEndsBy(account: string): Promise<number | undefined>;
-  /** The next msg_id for a send: an atomic counter, strictly increasing across all senders. */
-  nextMsgId(account: string): Promise<number>;
 }
 
 // ── Inbound events and the queue ───────────────────────────────────────────────────────────────

@@ -13,29 +13,24 @@ import { conversationKey, type IncomingMessage } from '../rules/message.ts';
 import type { CooldownGate, RecentReplies } from '../rules/reply-plan.ts';
 import { cooldownKeys, planReplies } from '../rules/reply-plan.ts';
 import type { RuleCache } from '../rules/rule-cache.ts';
-import { SmartQQClient } from '../smartqq/client.ts';
+import type { SmartQQClient } from '../smartqq/client.ts';
 import { parseFaceMarkers, splitForSending } from '../smartqq/content.ts';
-import type { SmartQQHosts } from '../smartqq/endpoints.ts';
 import type { SendResult, SendTarget } from '../smartqq/send.ts';
-import { Session } from '../smartqq/session.ts';
 import { reportReply } from './activity.ts';
 import { discussionKey, groupKey } from './contacts-cache.ts';
 import type { PipelineLog, PipelineMetrics } from './poller.ts';
-import type {
-  IdempotencyStore,
-  InboundMessage,
-  SendPace,
-  SendPacing,
-  SessionRecord,
-  SessionStore,
-} from './ports.ts';
+import type { IdempotencyStore, InboundMessage, SendPace, SendPacing, SessionRecord } from './ports.ts';
+import type { SessionCache, SmartQQClients } from './session-clients.ts';
 
 export class RetryLaterError extends Error {
   override readonly name = 'RetryLaterError';
 }
 
 export interface ReplierDeps {
-  readonly sessions: SessionStore;
+  /** The session record, kept per container (`SessionCache`). */
+  readonly sessions: SessionCache;
+  /** One SmartQQ client per account and session, kept per container. */
+  readonly clients: SmartQQClients;
   readonly rules: RuleCache;
   readonly cooldowns: CooldownGate;
   readonly recentReplies: RecentReplies;
@@ -48,7 +43,6 @@ export interface ReplierDeps {
    * against a loop no other guard recognised.
    */
   readonly conversationPace: SendPace;
-  readonly hosts: SmartQQHosts;
   /** Time the invocation has left. */
   readonly remainingMs: () => number;
   readonly now?: () => number;
@@ -111,8 +105,13 @@ export async function replyWithRetries(message: InboundMessage, deps: ReplierDep
 
 export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promise<ReplyReport> {
   const now = deps.now ?? Date.now;
-  const record = await deps.sessions.get(message.account);
+  let { record, readAt } = await deps.sessions.get(message.account, now());
+  // Kept from before this message was polled, and blind to its chat or sender: read it again.
+  if (readAt < message.receivedAt && !(record && knows(record, message))) {
+    ({ record } = await deps.sessions.get(message.account, now(), message.receivedAt));
+  }
   if (record?.state !== 'online' || !record.session || !record.contacts) {
+    deps.sessions.forget(message.account);
     throw new RetryLaterError(`session of account ${message.account} is ${record?.state ?? 'missing'}`);
   }
   const ruleSet = await deps.rules.ruleSet(message.account, now());
@@ -147,42 +146,34 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
     deps.log.warn('chat not found in the current session: reply dropped', { chat: message.chatName });
     return { replies: 0, skipped: [...skipped, 'chat_not_found'] };
   }
-  const client = new SmartQQClient({
-    hosts: deps.hosts,
-    session: Session.fromJSON(record.session),
-    msgIds: () => deps.sessions.nextMsgId(message.account),
-  });
+  const client = deps.clients.clientFor(message.account, record.session);
   let replies = 0;
-  try {
-    for (const reply of plan.replies) {
-      const giveBackCooldowns = async () => {
-        for (const { key } of cooldownKeys(reply, incoming, conversationKey(incoming))) {
-          await deps.cooldowns.release(key);
-        }
-      };
-      try {
-        const outcome = await sendOnce(
-          `reply|${message.key}|${reply.rule.id}`,
-          client,
-          target,
-          reply,
-          message,
-          deps,
-        );
-        if (outcome === 'sent') replies++;
-        // Not sent: the rule did not really answer, so it does not cool down either.
-        if (outcome === 'suppressed') {
-          skipped.push(`circuit_breaker:${reply.rule.id}`);
-          await giveBackCooldowns();
-        }
-      } catch (err) {
-        // The retry must be able to answer: give back the cooldowns this reply took.
-        await giveBackCooldowns();
-        throw err;
+  for (const reply of plan.replies) {
+    const giveBackCooldowns = async () => {
+      for (const { key } of cooldownKeys(reply, incoming, conversationKey(incoming))) {
+        await deps.cooldowns.release(key);
       }
+    };
+    try {
+      const outcome = await sendOnce(
+        `reply|${message.key}|${reply.rule.id}`,
+        client,
+        target,
+        reply,
+        message,
+        deps,
+      );
+      if (outcome === 'sent') replies++;
+      // Not sent: the rule did not really answer, so it does not cool down either.
+      if (outcome === 'suppressed') {
+        skipped.push(`circuit_breaker:${reply.rule.id}`);
+        await giveBackCooldowns();
+      }
+    } catch (err) {
+      // The retry must be able to answer: give back the cooldowns this reply took.
+      await giveBackCooldowns();
+      throw err;
     }
-  } finally {
-    client.close();
   }
   return { replies, skipped };
 }
@@ -261,6 +252,8 @@ async function sendOnce(
     if (result.status === 'session_problem' || result.status === 'not_sent') {
       // Nothing of this part went out: give it back; the parts before it stay sent.
       await deps.idempotency.release(partKey);
+      // The session kept in this container may be the old one (relinked since): read it again.
+      if (result.status === 'session_problem') deps.sessions.forget(message.account);
       throw new RetryLaterError(
         result.status === 'not_sent'
           ? `SmartQQ could not be reached (${result.reason}): nothing sent`
@@ -334,6 +327,11 @@ function senderListed(record: SessionRecord, message: InboundMessage): boolean {
   const members = record.contacts?.members[key];
   // No member list for this chat (not loaded yet): nobody can be told apart, so nobody is suspect.
   return members === undefined || members[String(message.senderUin)] !== undefined;
+}
+
+/** Whether the record knows the message's chat, and its sender in a group or discussion. */
+function knows(record: SessionRecord, message: InboundMessage): boolean {
+  return targetFor(message, record) !== undefined && senderListed(record, message);
 }
 
 /** The ids in the message belong to the session it was polled in; after a relink, find the chat by name. */

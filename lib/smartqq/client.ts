@@ -70,6 +70,7 @@ export class SmartQQClient {
   private current: Session | undefined;
   private readonly pollLimits: PollLimits;
   private readonly msgIds: (() => number | Promise<number>) | undefined;
+  private lastMsgId = 0;
 
   constructor(options: SmartQQClientOptions = {}) {
     const http = new HttpClient({
@@ -188,7 +189,9 @@ export class SmartQQClient {
     const session = this.session;
     // The formula's seq takes four digits: wrap it rather than overflow into the seconds part.
     session.msgIdSeq = (session.msgIdSeq + 1) % 10_000;
-    return webClientMsgId(Date.now(), session.msgIdSeq);
+    // The formula drops when seq or the seconds wrap: this client's ids keep growing all the same.
+    this.lastMsgId = Math.max(webClientMsgId(Date.now(), session.msgIdSeq), this.lastMsgId + 1);
+    return this.lastMsgId;
   }
 }
 

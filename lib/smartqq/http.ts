@@ -57,6 +57,12 @@ export interface HttpClientOptions {
   readonly maxResponseBytes?: number;
 }
 
+/**
+ * Kept connections are reused only within this idle time: well under the keep-alive timeouts of
+ * web servers (nginx's default is 75 s), so a burst of sends shares one connection.
+ */
+const MAX_IDLE_REUSE_MS = 4_000;
+
 export class HttpClient {
   readonly jar: CookieJar;
   private readonly userAgent: string;
@@ -64,6 +70,8 @@ export class HttpClient {
   private readonly maxResponseBytes: number;
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+  /** When the last answer came (ms): the connections kept since then may be stale. */
+  private lastAnswerAt = 0;
 
   constructor(options: HttpClientOptions = {}) {
     this.jar = options.jar ?? new CookieJar();
@@ -94,9 +102,20 @@ export class HttpClient {
       headers['Content-Type'] = 'application/x-www-form-urlencoded; charset=UTF-8';
       headers['Content-Length'] = String(body.length);
     }
+    // A kept connection idle for long may have been closed by the server meanwhile (or while a
+    // Lambda sandbox was frozen): a send written into it would fail as "maybe sent". Open afresh.
+    if (Date.now() - this.lastAnswerAt > MAX_IDLE_REUSE_MS) this.dropIdleConnections();
     const response = await this.send(req, url, headers, body);
+    this.lastAnswerAt = Date.now();
     await this.storeCookies(url.href, response.headers['set-cookie']);
     return response;
+  }
+
+  private dropIdleConnections(): void {
+    for (const agent of [this.httpAgent, this.httpsAgent]) {
+      for (const sockets of Object.values(agent.freeSockets))
+        for (const socket of sockets ?? []) socket.destroy();
+    }
   }
 
   /** Closes idle keep-alive sockets so a process (or a test) can exit promptly. */

@@ -12,6 +12,13 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 export const CONSUMER_TIMEOUT_SECONDS = 60;
 
 /**
+ * Concurrent invocations (Lambda's least for SQS is two). Each handles the conversations of its
+ * batch side by side (functions/consumer/consumer.ts), so two already answer up to 20 chats at once;
+ * more would mostly queue on the account's send pace (SEND_INTERVAL_MS).
+ */
+export const CONSUMER_MAX_CONCURRENCY = 2;
+
+/**
  * AWS: the queue's visibility timeout must be at least the function timeout (Lambda refuses the
  * event source mapping otherwise), and 6x is recommended "to allow Lambda to retry if your function
  * is throttled while processing a previous batch" (Lambda developer guide, "Configuring a queue to

@@ -1,14 +1,14 @@
 /**
  * The SmartQQ session of each bot account: one item per account in the Sessions table (partition
- * key `account`), holding the session record, the poller's lease and the msg_id counter.
+ * key `account`), holding the session record and the poller's lease.
  *
  * Item: `{ account, state, stateSince, version, reason?, session?, qr?, contacts?, leaseOwner?,
- * leaseUntil?, leaseEndsBy?, msgIdCounter? }`. `session`, `qr` and `contacts` are DynamoDB maps; `session` and
+ * leaseUntil?, leaseEndsBy? }`. `session`, `qr` and `contacts` are DynamoDB maps; `session` and
  * `qr` hold cookies and tokens: never log an item or a record.
  *
  * Session state moves only by writes conditional on `version` (DESIGN.md invariant 4). The lease
- * and the counter are not session state: they change without bumping `version`, so a poller renewing
- * its lease or a sender taking a msg_id never makes a state change fail.
+ * is not session state: it changes without bumping `version`, so a poller renewing its lease never
+ * makes a state change fail. (msg_ids need no shared counter: lib/pipeline/session-clients.ts.)
  */
 import {
   type DynamoDBDocumentClient,
@@ -27,13 +27,6 @@ export interface SessionStoreOptions {
   readonly doc: DynamoDBDocumentClient;
   readonly tableName: string;
 }
-
-/**
- * The first msg_id. The web client's ids were `(unix_seconds % 10000) * 10000 + seq`, 8 digits
- * (docs/protocol.md §5); starting at the smallest 8-digit number keeps ours looking like them, and any
- * increasing number per session is accepted.
- */
-export const FIRST_MSG_ID = 10_000_001;
 
 /** The record's attributes a change may set or remove; `account` and `version` are the store's. */
 const CHANGEABLE: Record<keyof SessionChanges, true> = {
@@ -192,28 +185,11 @@ export class DynamoSessionStore implements SessionStore {
       if (!isConditionFailure(err)) throw err;
     }
   }
-
-  /** One atomic UpdateItem: concurrent senders each get their own number. */
-  async nextMsgId(account: string): Promise<number> {
-    const { Attributes } = await this.#doc.send(
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: { account },
-        UpdateExpression: 'SET #counter = if_not_exists(#counter, :start) + :one',
-        ExpressionAttributeNames: { '#counter': 'msgIdCounter' },
-        ExpressionAttributeValues: { ':start': FIRST_MSG_ID - 1, ':one': 1 },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    const id: unknown = Attributes?.msgIdCounter;
-    if (typeof id !== 'number') throw new Error(`msg_id counter of account ${account} is not a number`);
-    return id;
-  }
 }
 
 /**
- * The record part of an item: without the lease and the counter, and undefined for an item that a
- * lease or a msg_id created before any session state.
+ * The record part of an item: without the lease (nor the msg_id counter items of earlier versions
+ * kept), and undefined for an item that a lease created before any session state.
  */
 function toRecord(item: Record<string, unknown>): SessionRecord | undefined {
   if (typeof item.version !== 'number') return undefined;

@@ -20,7 +20,13 @@ import { GetQueueUrlCommand, QueueDoesNotExist, type SQSClient } from '@aws-sdk/
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../../lib/config.ts';
 import { createDynamoClients } from '../../lib/state/dynamo.ts';
-import { createQueues, localQueueNames, type QueueNames, type QueueUrls } from '../../lib/state/queues.ts';
+import {
+  CONSUMER_MAX_CONCURRENCY,
+  createQueues,
+  localQueueNames,
+  type QueueNames,
+  type QueueUrls,
+} from '../../lib/state/queues.ts';
 import { claimRuntimeFile, releaseRuntimeFile, writeRuntimeFile } from '../../lib/state/runtime-file.ts';
 import { createTables, localTableNames, type TableNames } from '../../lib/state/tables.ts';
 import { DynamoRuleStore } from '../../lib/stores/rule-store.ts';
@@ -280,6 +286,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       queueUrl: queues.inbound,
       handler: handlers.consumer,
       function: functions.consumer,
+      // As the stack's event source mapping (infra/inbound-pipeline.ts): two batches at once.
+      concurrency: CONSUMER_MAX_CONCURRENCY,
       waitTimeSeconds: options.sqsWaitTimeSeconds ?? DEFAULTS.sqsWaitTimeSeconds,
       log,
       onBatch: (report) => {

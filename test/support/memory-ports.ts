@@ -18,9 +18,6 @@ import { VersionConflictError } from '../../lib/pipeline/ports.ts';
 export class MemorySessionStore implements SessionStore {
   readonly records = new Map<string, SessionRecord>();
   readonly leases = new Map<string, { owner: string; untilMs: number; endsByMs: number }>();
-  readonly msgIds = new Map<string, number>();
-
-  constructor(private readonly firstMsgId = 1000) {}
 
   /** Puts a whole record, as a test's starting state. */
   put(record: SessionRecord): void {
@@ -68,12 +65,6 @@ export class MemorySessionStore implements SessionStore {
 
   async releaseLease(account: string, owner: string): Promise<void> {
     if (this.leases.get(account)?.owner === owner) this.leases.delete(account);
-  }
-
-  async nextMsgId(account: string): Promise<number> {
-    const next = (this.msgIds.get(account) ?? this.firstMsgId) + 1;
-    this.msgIds.set(account, next);
-    return next;
   }
 }
 

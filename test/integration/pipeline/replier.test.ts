@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadContactsCache } from '../../../lib/pipeline/contacts-cache.ts';
@@ -17,6 +17,7 @@ import {
   replyTo,
   replyWithRetries,
 } from '../../../lib/pipeline/replier.ts';
+import { SessionCache, SmartQQClients } from '../../../lib/pipeline/session-clients.ts';
 import { RuleCache } from '../../../lib/rules/rule-cache.ts';
 import { parseFaceMarkers, plainText, splitForSending } from '../../../lib/smartqq/content.ts';
 import { singleBaseHosts } from '../../../lib/smartqq/endpoints.ts';
@@ -45,12 +46,14 @@ let sim: Simulator;
 let dynamo: TestTables;
 let deps: ReplierDeps;
 let record: SessionRecord;
+let store: DynamoSessionStore;
 const logs: string[] = [];
 
 beforeAll(async () => {
   [sim, dynamo] = await Promise.all([startSim(), startTestTables('replier')]);
   const guards = { doc: dynamo.doc, tableName: dynamo.names.guards };
   const sessions = new DynamoSessionStore({ doc: dynamo.doc, tableName: dynamo.names.sessions });
+  store = sessions;
   const rules = new DynamoRuleStore({ doc: dynamo.doc, tableName: dynamo.names.rules });
   await rules.importRules(DEMO_RULES);
   const client = await loggedInClient(sim);
@@ -65,7 +68,9 @@ beforeAll(async () => {
   const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
     logs.push(`${level} ${message} ${JSON.stringify(extra ?? {})}`);
   deps = {
-    sessions,
+    // Read at every message here; the container cache has its own tests.
+    sessions: new SessionCache(sessions, 0),
+    clients: new SmartQQClients(singleBaseHosts(sim.url)),
     rules: new RuleCache(rules),
     cooldowns: new DynamoCooldownStore(guards),
     recentReplies: new DynamoRecentReplies(guards),
@@ -73,12 +78,12 @@ beforeAll(async () => {
     pacing: new DynamoSendPacing(guards),
     sendPace: { intervalMs: 0, burst: 1 },
     conversationPace: conversationPace(0),
-    hosts: singleBaseHosts(sim.url),
     remainingMs: () => 30_000,
     log: { info: log('info'), warn: log('warn'), error: log('error') },
   };
 });
 afterAll(async () => {
+  deps.clients.close();
   await Promise.all([sim.close(), dynamo.close()]);
 });
 beforeEach(async () => {
@@ -342,14 +347,14 @@ describe('replying', () => {
     const message = inbound('friend', 'ping');
 
     await expect(
-      replyTo(message, { ...deps, hosts: singleBaseHosts(`http://127.0.0.1:${port}`) }),
+      replyTo(message, { ...deps, clients: new SmartQQClients(singleBaseHosts(`http://127.0.0.1:${port}`)) }),
     ).rejects.toThrow(/could not be reached.*ECONNREFUSED.*nothing sent/);
     expect(await replyTo(message, deps)).toMatchObject({ replies: 1 });
     expect((await sent(sim)).map((m) => m.text)).toEqual(['pong']);
   });
 
   it('an offline session makes the record retry later', async () => {
-    const sessions = deps.sessions;
+    const sessions = store;
     const current = (await sessions.get(ACCOUNT)) as SessionRecord;
     const offline = await sessions.update(ACCOUNT, current.version, {
       state: 'needs_qr',
@@ -359,4 +364,86 @@ describe('replying', () => {
     record = await sessions.update(ACCOUNT, offline.version, { state: 'online', stateSince: Date.now() });
     expect(await sent(sim)).toEqual([]);
   });
+
+  it('a container reads the session once and keeps one connection for its replies', async () => {
+    const proxy = await connectionCounter(sim.port);
+    let reads = 0;
+    const counted = {
+      get: (account: string) => {
+        reads += 1;
+        return store.get(account);
+      },
+    };
+    const clients = new SmartQQClients(singleBaseHosts(proxy.url));
+    const container = { ...deps, sessions: new SessionCache(counted), clients };
+    try {
+      for (const kind of ['friend', 'group', 'discussion', 'friend'] as const) {
+        expect(await replyTo(inbound(kind, 'ping'), container)).toMatchObject({ replies: 1 });
+      }
+      expect(reads).toBe(1);
+      expect(proxy.connections()).toBe(1);
+      expect((await sent(sim)).length).toBe(4);
+    } finally {
+      clients.close();
+      await proxy.close();
+    }
+  });
+
+  it('a container whose session was relinked meanwhile reads it again and answers on the new one', async () => {
+    let reads = 0;
+    const counted = {
+      get: (account: string) => {
+        reads += 1;
+        return store.get(account);
+      },
+    };
+    const clients = new SmartQQClients(singleBaseHosts(sim.url));
+    const container = { ...deps, sessions: new SessionCache(counted), clients };
+    try {
+      expect(await replyTo(inbound('friend', 'ping'), container)).toMatchObject({ replies: 1 });
+      // The poller relinks: a new psessionid in the store, the old one refused by the server.
+      const relinked = await loggedInClient(sim);
+      const current = (await store.get(ACCOUNT)) as SessionRecord;
+      record = await store.update(ACCOUNT, current.version, {
+        session: relinked.session.toJSON(),
+        contacts: await loadContactsCache(relinked, Date.now()),
+      });
+      relinked.close();
+
+      expect(await replyWithRetries(inbound('friend', 'ping'), container)).toMatchObject({ replies: 1 });
+      expect(reads).toBe(2);
+      expect((await sent(sim)).length).toBe(2);
+    } finally {
+      clients.close();
+    }
+  });
 });
+
+/** A TCP pass-through to the simulator that counts the connections opened through it. */
+async function connectionCounter(port: number) {
+  let count = 0;
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    count += 1;
+    const upstream = connect(port, '127.0.0.1');
+    sockets.add(socket).add(upstream);
+    socket.pipe(upstream).pipe(socket);
+    const end = () => {
+      socket.destroy();
+      upstream.destroy();
+    };
+    socket.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: own } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${own}`,
+    connections: () => count,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

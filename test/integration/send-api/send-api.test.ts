@@ -68,7 +68,7 @@ function apiOnSim(sendIntervalMs = 0): TestApi {
   return testApi({
     account: ACCOUNT,
     sessions,
-    sender: smartQQSender({ hosts: singleBaseHosts(sim.url), sessions }),
+    sender: smartQQSender({ hosts: singleBaseHosts(sim.url) }),
     sendPace: { intervalMs: sendIntervalMs, burst: 1 },
   });
 }

@@ -3,7 +3,7 @@ import { CookieJar } from 'tough-cookie';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ContactsCache, type SessionRecord, VersionConflictError } from '../../../lib/pipeline/ports.ts';
 import { Session } from '../../../lib/smartqq/session.ts';
-import { DynamoSessionStore, FIRST_MSG_ID } from '../../../lib/stores/session-store.ts';
+import { DynamoSessionStore } from '../../../lib/stores/session-store.ts';
 import { startTestTables, type TestTables } from '../../support/dynamo.ts';
 
 let dynamo: TestTables;
@@ -67,15 +67,13 @@ describe('ensure and get', () => {
     expect(await store.ensure(account, T0 + 2)).toStrictEqual(online);
   });
 
-  it('creates the record of an account whose lease and msg_id counter came first, keeping both', async () => {
+  it('creates the record of an account whose lease came first, keeping it', async () => {
     const account = freshAccount();
     expect(await store.acquireLease(account, 'poller-a', T0 + 60_000, T0)).toBe(true);
-    const msgId = await store.nextMsgId(account);
     expect(await store.get(account)).toBeUndefined();
 
     expect(await store.ensure(account, T0)).toMatchObject({ state: 'needs_qr', version: 1 });
     expect(await store.acquireLease(account, 'poller-b', T0 + 60_000, T0 + 1)).toBe(false);
-    expect(await store.nextMsgId(account)).toBe(msgId + 1);
   });
 
   it('lets exactly one of many concurrent ensures create the record', async () => {
@@ -249,34 +247,5 @@ describe('lease', () => {
     expect((await store.update(account, 1, { state: 'scan_pending' })).version).toBe(2);
     await store.releaseLease(account, 'a');
     expect((await store.get(account))?.version).toBe(2);
-  });
-});
-
-describe('msg_id counter', () => {
-  it('starts at 8 digits, like the web client, and counts up without touching the session', async () => {
-    const account = freshAccount();
-    await store.ensure(account, T0);
-    expect(FIRST_MSG_ID).toBe(10_000_001);
-    expect(await store.nextMsgId(account)).toBe(FIRST_MSG_ID);
-    expect(await store.nextMsgId(account)).toBe(FIRST_MSG_ID + 1);
-    expect((await store.get(account))?.version).toBe(1);
-    expect(await store.get(account)).not.toHaveProperty('msgIdCounter');
-  });
-
-  it('gives 20 concurrent senders 20 distinct ids, strictly increasing in the order they were taken', async () => {
-    const account = freshAccount();
-    const first = await store.nextMsgId(account);
-    const ids = await Promise.all(Array.from({ length: 20 }, () => store.nextMsgId(account)));
-    expect(new Set(ids).size).toBe(20);
-    const sorted = [...ids].sort((a, b) => a - b);
-    expect(sorted).toEqual(Array.from({ length: 20 }, (_, i) => first + 1 + i));
-    expect(await store.nextMsgId(account)).toBe(first + 21);
-  });
-
-  it('counts per account', async () => {
-    const [a, b] = [freshAccount(), freshAccount()];
-    expect(await store.nextMsgId(a)).toBe(FIRST_MSG_ID);
-    expect(await store.nextMsgId(a)).toBe(FIRST_MSG_ID + 1);
-    expect(await store.nextMsgId(b)).toBe(FIRST_MSG_ID);
   });
 });

@@ -5,9 +5,9 @@
  * `replyTo`; the logger and metrics are the real Powertools ones, their output captured.
  *
  * Every batch here holds two conversations and at least one retryable failure: a consumer that
- * swallowed reply errors (records deleted instead of retried), or one that used the standard batch
- * processor (a conversation's later records handled after its failure, or side by side), fails each
- * test.
+ * swallowed reply errors (records deleted instead of retried), one that handled a conversation's
+ * records side by side or after its failure, or one that handled conversations one after another
+ * (a slow chat holding up the rest), fails a test.
  */
 import type { SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -100,6 +100,10 @@ function consumer(behaviour: Behaviour = {}): Consumer {
   return { handler: createConsumerHandler(deps), timeline, replied, deadLetters };
 }
 
+/** The timeline's entries about these records, in order. */
+const only = (timeline: readonly string[], ...ids: string[]) =>
+  timeline.filter((entry) => ids.includes(entry.split(' ')[1] ?? ''));
+
 const failures = (...ids: string[]) => ({
   batchItemFailures: ids.map((itemIdentifier) => ({ itemIdentifier })),
 });
@@ -136,6 +140,16 @@ describe('the consumer: one FIFO batch', () => {
     expect(timeline).toEqual(['start a1', 'end a1', 'start a2', 'end a2', 'start a3', 'fail a3']);
   });
 
+  it('handles the conversations of a batch side by side: a slow chat does not hold up another', async () => {
+    const { handler, timeline } = consumer({ slow: ['a1'] });
+    const event = sqsEvent(record('a1', A), record('a2', A), record('b1', B), record('c1', C));
+    expect(await handler(event, lambdaContext())).toEqual(failures());
+    expect(only(timeline, 'a1', 'a2')).toEqual(['start a1', 'end a1', 'start a2', 'end a2']);
+    // b1 and c1 started while a1 was still being answered, and were done before it.
+    expect(timeline.indexOf('start b1')).toBeLessThan(timeline.indexOf('end a1'));
+    expect(timeline.indexOf('end c1')).toBeLessThan(timeline.indexOf('end a1'));
+  });
+
   it('sends a record that can never parse to the DLQ at once and counts it handled: its conversation goes on, unlike after a retryable failure', async () => {
     const { handler, timeline, deadLetters } = consumer({ retry: ['b1'] });
     const poison = sqsRecord('p1', A, MALFORMED);
@@ -145,7 +159,8 @@ describe('the consumer: one FIFO batch', () => {
       { record: poison, reason: expect.stringMatching(/^malformed inbound message: \S+: /) },
     ]);
     // In order: a2 is answered only once p1 is in the DLQ.
-    expect(timeline).toEqual(['dead-letter p1', 'start b1', 'fail b1', 'start a2', 'end a2']);
+    expect(only(timeline, 'p1', 'a2')).toEqual(['dead-letter p1', 'start a2', 'end a2']);
+    expect(only(timeline, 'b1', 'b2')).toEqual(['start b1', 'fail b1']);
   });
 
   it('a malformed record the DLQ does not take is a failure like any other: it and the rest of its conversation come back', async () => {
@@ -153,7 +168,8 @@ describe('the consumer: one FIFO batch', () => {
     const event = sqsEvent(sqsRecord('p1', A, 'not json'), record('b1', B), record('a2', A), record('b2', B));
     expect(await handler(event, lambdaContext())).toEqual(failures('p1', 'b1', 'a2', 'b2'));
     expect(deadLetters).toEqual([]);
-    expect(timeline).toEqual(['refused p1', 'start b1', 'fail b1']);
+    expect(only(timeline, 'p1', 'a2')).toEqual(['refused p1']);
+    expect(only(timeline, 'b1', 'b2')).toEqual(['start b1', 'fail b1']);
   });
 
   it('logs each failed record once, with its id, conversation and error but not its body, and each batch a line of counts', async () => {
@@ -185,7 +201,7 @@ describe('the consumer: one FIFO batch', () => {
         level: 'WARN',
         messageId: 'a2',
         conversation: A,
-        errorName: 'SqsFifoMessageGroupShortCircuitError',
+        errorName: 'EarlierRecordFailedError',
         errorMessage: expect.stringMatching(/previous record from this message group failed/),
       }),
     ]);

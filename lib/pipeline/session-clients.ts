@@ -1,0 +1,90 @@
+/**
+ * What a consumer container keeps between messages and batches (issue 11: no session read and no
+ * new TCP connection per reply):
+ * - `SessionCache`: the account's session record, read at most once per `maxAgeMs` (concurrent
+ *   readers share one read), forgotten when a send says the session is no longer good, and read
+ *   again when it is older than the message it must answer and does not know its chat or sender;
+ * - `SmartQQClients`: one SmartQQ client (keep-alive connections, cookie jar) per account, kept as
+ *   long as the stored session is the same, replaced when it changes (relink, new login, 116).
+ *
+ * msg_id needs no shared counter: any number that grows within a session is accepted
+ * (docs/protocol.md §5), so each client counts with the web client's own formula from a random
+ * start, and two containers sending in the same second do not pick the same number.
+ */
+import { randomInt } from 'node:crypto';
+import { SmartQQClient } from '../smartqq/client.ts';
+import type { SmartQQHosts } from '../smartqq/endpoints.ts';
+import { Session } from '../smartqq/session.ts';
+import type { SessionRecord, SessionStore } from './ports.ts';
+
+/** How long a container trusts the session record it read. */
+export const SESSION_CACHE_MS = 10_000;
+
+export interface CachedSession {
+  readonly record: SessionRecord | undefined;
+  /** When it was read (ms). */
+  readonly readAt: number;
+}
+
+export class SessionCache {
+  readonly #store: Pick<SessionStore, 'get'>;
+  readonly #maxAgeMs: number;
+  readonly #entries = new Map<string, CachedSession>();
+  readonly #reading = new Map<string, Promise<CachedSession>>();
+
+  constructor(store: Pick<SessionStore, 'get'>, maxAgeMs = SESSION_CACHE_MS) {
+    this.#store = store;
+    this.#maxAgeMs = maxAgeMs;
+  }
+
+  /** The record, read again when the one kept is older than `maxAgeMs` or than `readAfterMs`. */
+  async get(account: string, nowMs: number, readAfterMs = Number.NEGATIVE_INFINITY): Promise<CachedSession> {
+    const kept = this.#entries.get(account);
+    if (kept && nowMs - kept.readAt < this.#maxAgeMs && kept.readAt > readAfterMs) return kept;
+    const pending = this.#reading.get(account);
+    if (pending) return pending;
+    const read = this.#store
+      .get(account)
+      .then((record) => {
+        const entry = { record, readAt: nowMs };
+        this.#entries.set(account, entry);
+        return entry;
+      })
+      .finally(() => this.#reading.delete(account));
+    this.#reading.set(account, read);
+    return read;
+  }
+
+  /** The next `get` reads the store. */
+  forget(account: string): void {
+    this.#entries.delete(account);
+  }
+}
+
+export class SmartQQClients {
+  readonly #hosts: SmartQQHosts;
+  readonly #clients = new Map<string, { client: SmartQQClient; session: string }>();
+
+  constructor(hosts: SmartQQHosts) {
+    this.#hosts = hosts;
+  }
+
+  /** The account's client for this stored session: the same one while the session is unchanged. */
+  clientFor(account: string, session: NonNullable<SessionRecord['session']>): SmartQQClient {
+    const key = JSON.stringify(session);
+    const kept = this.#clients.get(account);
+    if (kept?.session === key) return kept.client;
+    kept?.client.close();
+    const restored = Session.fromJSON(session);
+    // The web client's seq, from a random start: containers sending in one second differ.
+    restored.msgIdSeq = randomInt(10_000);
+    const client = new SmartQQClient({ hosts: this.#hosts, session: restored });
+    this.#clients.set(account, { client, session: key });
+    return client;
+  }
+
+  close(): void {
+    for (const { client } of this.#clients.values()) client.close();
+    this.#clients.clear();
+  }
+}
