@@ -36,7 +36,7 @@ export class InboundPipeline extends Construct {
     this.consumer.useTable('RULES_TABLE', tables.rules, ['DynamoRuleStore']);
     this.consumer.useTable('GUARDS_TABLE', tables.guards, [
       'DynamoCooldownStore',
-      'DynamoRecentReplies',
+      'DynamoConversationGuard',
       'DynamoIdempotencyStore',
       'DynamoSendPacing',
     ]);

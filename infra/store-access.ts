@@ -6,14 +6,14 @@
  * IAM names BatchWriteItem on its own: it needs neither PutItem nor DeleteItem.
  */
 export const STORE_ACTIONS = {
-  /** session-store.ts: get → GetItem; ensure, update, the lease and the msg_id counter → UpdateItem. */
+  /** session-store.ts: get → GetItem; ensure, update and the lease → UpdateItem. */
   DynamoSessionStore: ['GetItem', 'UpdateItem'],
   /** outbox-store.ts: list → Query; add and remove → BatchWriteItem (batch-write.ts). */
   DynamoOutbox: ['Query', 'BatchWriteItem'],
   /** guard-store.ts: a cooldown is a conditional PutItem; release → DeleteItem. */
   DynamoCooldownStore: ['PutItem', 'DeleteItem'],
-  /** guard-store.ts: remember → PutItem; isRecent → GetItem; repliedWithin → Query. */
-  DynamoRecentReplies: ['GetItem', 'PutItem', 'Query'],
+  /** guard-store.ts: admit → UpdateItem, and GetItem when its condition fails. */
+  DynamoConversationGuard: ['GetItem', 'UpdateItem'],
   /** idempotency-store.ts: claim and complete → PutItem (GetItem on a lost claim); release → DeleteItem. */
   DynamoIdempotencyStore: ['GetItem', 'PutItem', 'DeleteItem'],
   /** pacing-store.ts: a turn or a hold is a conditional UpdateItem; a refused one is read back → GetItem. */

@@ -5,9 +5,9 @@
  */
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
 import { conversationPace, replyWithRetries } from '../../lib/pipeline/replier.ts';
-import { SessionCache, SmartQQClients } from '../../lib/pipeline/session-clients.ts';
+import { SentHere, SessionCache, SmartQQClients } from '../../lib/pipeline/session-clients.ts';
 import { RuleCache } from '../../lib/rules/rule-cache.ts';
-import { DynamoCooldownStore, DynamoRecentReplies } from '../../lib/stores/guard-store.ts';
+import { DynamoConversationGuard, DynamoCooldownStore } from '../../lib/stores/guard-store.ts';
 import { DynamoIdempotencyStore } from '../../lib/stores/idempotency-store.ts';
 import { DynamoSendPacing } from '../../lib/stores/pacing-store.ts';
 import { DynamoRuleStore } from '../../lib/stores/rule-store.ts';
@@ -53,9 +53,10 @@ const rules = new RuleCache(new DynamoRuleStore({ doc, tableName: env.RULES_TABL
 const base = {
   sessions: new SessionCache(new DynamoSessionStore({ doc, tableName: env.SESSIONS_TABLE })),
   clients: new SmartQQClients(smartQQHosts(env)),
+  sentHere: new SentHere(),
   rules,
   cooldowns: new DynamoCooldownStore(guards),
-  recentReplies: new DynamoRecentReplies(guards),
+  conversationGuard: new DynamoConversationGuard(guards),
   idempotency: new DynamoIdempotencyStore(guards),
   pacing: new DynamoSendPacing(guards),
   sendPace: { intervalMs: env.SEND_INTERVAL_MS, burst: env.SEND_BURST },

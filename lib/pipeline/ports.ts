@@ -143,14 +143,25 @@ export type IdempotencyClaim<R> =
   | { readonly status: 'in_progress' }
   | { readonly status: 'done'; readonly result: R }
   /**
-   * Claimed now, over a claim that ran out before its outcome was kept: its holder stopped in
-   * between, maybe after the side effect (a message may have gone out).
+   * A claim whose holder's time ran out before it kept an outcome: the holder stopped, or (a claim
+   * kept past its lease, `keepSeconds`) finished without writing one. Either way the side effect
+   * may have happened (a message may have gone out). With a claim kept no longer than its lease,
+   * the key is claimed anew by this call; otherwise it stays taken.
    */
   | { readonly status: 'lapsed' };
 
 export interface IdempotencyStore {
-  /** Claims `key` for `ttlSeconds` unless it is claimed or done; a done key returns its result. */
-  claim<R>(key: string, ttlSeconds: number, nowMs: number): Promise<IdempotencyClaim<R>>;
+  /**
+   * Claims `key` for `ttlSeconds` unless it is claimed or done; a done key returns its result.
+   * `keepSeconds` (longer than `ttlSeconds`) keeps the claim itself that long: its holder then
+   * needs no second write when all went well, and a later claim finds it `lapsed`.
+   */
+  claim<R>(
+    key: string,
+    ttlSeconds: number,
+    nowMs: number,
+    keepSeconds?: number,
+  ): Promise<IdempotencyClaim<R>>;
   complete<R>(key: string, result: R, ttlSeconds: number, nowMs: number): Promise<void>;
   /** Gives a claim back after a transient failure, so a retry may run. */
   release(key: string): Promise<void>;

@@ -10,8 +10,8 @@
 
 import type { RuleMatch } from '../rules/matcher.ts';
 import { conversationKey, type IncomingMessage } from '../rules/message.ts';
-import type { CooldownGate, RecentReplies } from '../rules/reply-plan.ts';
-import { cooldownKeys, planReplies } from '../rules/reply-plan.ts';
+import type { ConversationGuard, CooldownGate } from '../rules/reply-plan.ts';
+import { planReplies, releaseCooldowns } from '../rules/reply-plan.ts';
 import type { RuleCache } from '../rules/rule-cache.ts';
 import type { SmartQQClient } from '../smartqq/client.ts';
 import { parseFaceMarkers, splitForSending } from '../smartqq/content.ts';
@@ -20,7 +20,7 @@ import { reportReply } from './activity.ts';
 import { discussionKey, groupKey } from './contacts-cache.ts';
 import type { PipelineLog, PipelineMetrics } from './poller.ts';
 import type { IdempotencyStore, InboundMessage, SendPace, SendPacing, SessionRecord } from './ports.ts';
-import type { SessionCache, SmartQQClients } from './session-clients.ts';
+import type { SentHere, SessionCache, SmartQQClients } from './session-clients.ts';
 
 export class RetryLaterError extends Error {
   override readonly name = 'RetryLaterError';
@@ -31,9 +31,11 @@ export interface ReplierDeps {
   readonly sessions: SessionCache;
   /** One SmartQQ client per account and session, kept per container. */
   readonly clients: SmartQQClients;
+  /** The reply parts this container sent. */
+  readonly sentHere: SentHere;
   readonly rules: RuleCache;
   readonly cooldowns: CooldownGate;
-  readonly recentReplies: RecentReplies;
+  readonly conversationGuard: ConversationGuard;
   readonly idempotency: IdempotencyStore;
   readonly pacing: SendPacing;
   readonly sendPace: SendPace;
@@ -68,9 +70,9 @@ const IN_PROGRESS_SECONDS = 120;
 /** Kept back from the invocation's time when waiting for a send slot. */
 const SAFETY_MS = 5_000;
 
-/** What is kept of a reply's part once handled. */
+/** What is kept of a reply's part when it was not sent (a sent part's claim says so). */
 type ReplyRecord = {
-  readonly status: SendResult['status'] | 'suppressed';
+  readonly status: SendResult['status'];
   readonly retcode?: number;
 };
 
@@ -131,7 +133,9 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
     incoming,
     {
       cooldowns: deps.cooldowns,
-      recentReplies: deps.recentReplies,
+      conversation: deps.conversationGuard,
+      breakerPace: deps.conversationPace,
+      breakerHoldMs: BREAKER_OPEN_MS,
       selfUins: new Set(
         message.fromBot ? [...record.contacts.selfUins, message.senderUin] : record.contacts.selfUins,
       ),
@@ -140,6 +144,8 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
     now(),
   );
   const skipped = plan.skipped.map((s) => ('ruleId' in s ? `${s.reason}:${s.ruleId}` : s.reason));
+  const breaker = plan.skipped.find((s) => s.reason === 'circuit_breaker');
+  if (breaker) reportBreaker(message, breaker.tripped, deps);
   if (plan.replies.length === 0) return { replies: 0, skipped };
   const target = targetFor(message, record);
   if (!target) {
@@ -149,29 +155,13 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
   const client = deps.clients.clientFor(message.account, record.session);
   let replies = 0;
   for (const reply of plan.replies) {
-    const giveBackCooldowns = async () => {
-      for (const { key } of cooldownKeys(reply, incoming, conversationKey(incoming))) {
-        await deps.cooldowns.release(key);
-      }
-    };
     try {
-      const outcome = await sendOnce(
-        `reply|${message.key}|${reply.rule.id}`,
-        client,
-        target,
-        reply,
-        message,
-        deps,
-      );
-      if (outcome === 'sent') replies++;
-      // Not sent: the rule did not really answer, so it does not cool down either.
-      if (outcome === 'suppressed') {
-        skipped.push(`circuit_breaker:${reply.rule.id}`);
-        await giveBackCooldowns();
+      if (await sendOnce(`reply|${message.key}|${reply.rule.id}`, client, target, reply, message, deps)) {
+        replies++;
       }
     } catch (err) {
       // The retry must be able to answer: give back the cooldowns this reply took.
-      await giveBackCooldowns();
+      await releaseCooldowns([reply], incoming, conversationKey(incoming), deps.cooldowns);
       throw err;
     }
   }
@@ -180,14 +170,17 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
 
 /**
  * Sends one reply, each of its parts (a long reply is several messages, docs/protocol.md §5) at
- * most once (DESIGN.md invariant 2). Each part is claimed under `<key>|<part>` before it is sent and
- * its outcome kept after, so a retry resumes at the first part not yet sent, and:
- * - a part claimed by a consumer still at work: the record is retried later, never dropped;
- * - a part whose claim lapsed (its consumer died between the claim and the outcome): it may have
- *   gone out, so it is taken as uncertain and not resent;
- * - a part refused for the session (nothing sent): its claim is given back, and the retry sends it.
- * Returns 'sent' when any part went out (or may have: 1202), 'suppressed' when the circuit breaker
- * held the reply back, 'none' when it had been handled before.
+ * most once (DESIGN.md invariant 2). Each part is claimed under `<key>|<part>` just before it is
+ * sent; the claim is kept a day, and only an outcome other than "sent" is written over it (a part
+ * sent is also noted in the container, `sentHere`). So a retry resumes at the first part not yet
+ * attempted, and:
+ * - a part claimed by a consumer still at work (its lease running): the record is retried later,
+ *   never dropped;
+ * - a part claimed earlier whose lease is over: it was sent, or its consumer died around the send
+ *   (it may have gone out): never resent;
+ * - a part refused for the session or never sent (nothing went out): its claim is given back, and
+ *   the retry sends it.
+ * Returns whether any part went out (or may have: 1202).
  */
 async function sendOnce(
   key: string,
@@ -196,27 +189,34 @@ async function sendOnce(
   reply: RuleMatch,
   message: InboundMessage,
   deps: ReplierDeps,
-): Promise<'sent' | 'suppressed' | 'none'> {
+): Promise<boolean> {
   const now = deps.now ?? Date.now;
   const parts = splitForSending(parseFaceMarkers(reply.reply));
   let sentNow = 0;
   let outcome: ReplyRecord | undefined;
   for (const [index, part] of parts.entries()) {
     const partKey = `${key}|${index}`;
+    if (deps.sentHere.has(partKey)) continue;
     // The send turn is waited for before the claim, so that a claim is followed by its send at
     // once: a consumer that dies while it waits leaves no claim that would read as "maybe sent".
     // A redelivery whose part turns out done has spent a turn for nothing; redeliveries are rare.
     await waitForSendTurn(message, deps);
-    const claim = await deps.idempotency.claim<ReplyRecord>(partKey, IN_PROGRESS_SECONDS, now());
+    const claim = await deps.idempotency.claim<ReplyRecord>(
+      partKey,
+      IN_PROGRESS_SECONDS,
+      now(),
+      REPLY_RECORD_SECONDS,
+    );
     if (claim.status === 'in_progress') {
       throw new RetryLaterError(`part ${index + 1} of the reply is being sent by another consumer`);
     }
     if (claim.status === 'done') {
-      if (claim.result.status !== 'sent') return 'none';
+      if (claim.result.status !== 'sent') return false;
       continue;
     }
     if (claim.status === 'lapsed') {
-      deps.log.warn('reply part left half-done by a consumer that stopped: taken as maybe sent, not resent', {
+      // Sent by another container, or its consumer stopped around the send: kept as such.
+      deps.log.info('reply part attempted before: taken as maybe sent, not resent', {
         part: index + 1,
         parts: parts.length,
       });
@@ -227,16 +227,6 @@ async function sendOnce(
         now(),
       );
       continue;
-    }
-    // The circuit breaker counts replies, not parts: asked once, for the first.
-    if (index === 0 && !(await breakerAllows(message, deps))) {
-      await deps.idempotency.complete<ReplyRecord>(
-        partKey,
-        { status: 'suppressed' },
-        REPLY_RECORD_SECONDS,
-        now(),
-      );
-      return 'suppressed';
     }
     let result: SendResult;
     try {
@@ -260,11 +250,15 @@ async function sendOnce(
           : `send answered retcode ${result.retcode}: the session needs a relink`,
       );
     }
-    await deps.idempotency.complete<ReplyRecord>(partKey, outcome, REPLY_RECORD_SECONDS, now());
+    // Sent: the claim says so already (no second write). Anything else is final and kept.
+    if (result.status !== 'sent') {
+      await deps.idempotency.complete<ReplyRecord>(partKey, outcome, REPLY_RECORD_SECONDS, now());
+    }
     if (result.status === 'rejected') deps.log.error('reply rejected', { reason: result.reason });
     if (result.status === 'uncertain')
       deps.log.warn('reply uncertain: not resent', { reason: result.reason });
     if (result.status !== 'sent') break;
+    deps.sentHere.add(partKey);
     sentNow++;
   }
   if (outcome) {
@@ -277,7 +271,7 @@ async function sendOnce(
       ...(outcome.retcode !== undefined ? { retcode: outcome.retcode } : {}),
     });
   }
-  return sentNow > 0 || outcome?.status === 'uncertain' ? 'sent' : 'none';
+  return sentNow > 0 || outcome?.status === 'uncertain';
 }
 
 /**
@@ -295,26 +289,20 @@ async function waitForSendTurn(message: InboundMessage, deps: ReplierDeps): Prom
 }
 
 /**
- * The per-conversation circuit breaker (DESIGN.md invariant 5): more replies in a conversation
- * than its bucket allows trips it, and the conversation gets silence for BREAKER_OPEN_MS, the owner
- * one log line and one `circuit_breaker_tripped` metric per trip, not one per message.
+ * The per-conversation circuit breaker (DESIGN.md invariant 5, decided with the echo guards in
+ * `planReplies`): more replies in a conversation than its pace allows trips it, and the
+ * conversation gets silence for BREAKER_OPEN_MS, the owner one log line and one
+ * `circuit_breaker_tripped` metric per trip, not one per message.
  */
-async function breakerAllows(message: InboundMessage, deps: ReplierDeps): Promise<boolean> {
-  const now = deps.now ?? Date.now;
-  if (deps.conversationPace.intervalMs <= 0) return true;
-  const bucket = `conversation#${message.conversation}`;
-  const turn = await deps.pacing.take(bucket, deps.conversationPace, now(), 0);
-  if (turn.ok) return true;
+function reportBreaker(message: InboundMessage, tripped: boolean, deps: ReplierDeps): void {
   deps.metrics?.count('replies_suppressed');
-  if (await deps.pacing.holdOff(bucket, deps.conversationPace, now(), BREAKER_OPEN_MS)) {
-    deps.metrics?.count('circuit_breaker_tripped');
-    deps.log.warn('circuit breaker: too many replies in this conversation; silent there for 5 minutes', {
-      conversation: message.conversation,
-      chat: message.chatName,
-      limitPerMinute: deps.conversationPace.burst,
-    });
-  }
-  return false;
+  if (!tripped) return;
+  deps.metrics?.count('circuit_breaker_tripped');
+  deps.log.warn('circuit breaker: too many replies in this conversation; silent there for 5 minutes', {
+    conversation: message.conversation,
+    chat: message.chatName,
+    limitPerMinute: deps.conversationPace.burst,
+  });
 }
 
 /**

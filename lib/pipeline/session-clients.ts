@@ -88,3 +88,28 @@ export class SmartQQClients {
     this.#clients.clear();
   }
 }
+
+/**
+ * The reply parts this container sent, most recent `capacity` kept: a retry in the same container
+ * (a later part failed for a relink) resumes after them without waiting for their claims' lease.
+ */
+export class SentHere {
+  readonly #keys = new Set<string>();
+  readonly #capacity: number;
+
+  constructor(capacity = 10_000) {
+    this.#capacity = capacity;
+  }
+
+  add(key: string): void {
+    this.#keys.add(key);
+    if (this.#keys.size > this.#capacity) {
+      const oldest = this.#keys.values().next().value;
+      if (oldest !== undefined) this.#keys.delete(oldest);
+    }
+  }
+
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+}

@@ -6,7 +6,10 @@
  * - never answer a message that is itself one of the bot's recent replies in that chat (echoes
  *   whose send_uin is not known yet, and two bots answering each other);
  * - honour each rule's cooldowns, per chat and per sender, through a shared store so concurrent
- *   consumers agree on who answers.
+ *   consumers agree on who answers;
+ * - the circuit breaker: at most so many replies per conversation, whatever the rules say.
+ * The echo guards and the breaker are one decision (`ConversationGuard`), asked only when a rule
+ * would answer.
  * The stores are ports: DynamoDB in the product, in-memory in unit tests.
  */
 import { parseFaceMarkers, plainText, splitForSending } from '../smartqq/content.ts';
@@ -20,16 +23,48 @@ export interface CooldownGate {
   release(key: string): Promise<void>;
 }
 
-export interface RecentReplies {
-  remember(conversationKey: string, text: string, seconds: number, nowMs: number): Promise<void>;
-  isRecent(conversationKey: string, text: string, nowMs: number): Promise<boolean>;
-  /** Whether the bot replied in the conversation in the last `seconds`. */
-  repliedWithin(conversationKey: string, seconds: number, nowMs: number): Promise<boolean>;
+/** A rate: at most `burst` at once, then one per `intervalMs` (an interval of 0: no limit). */
+export interface Pace {
+  readonly intervalMs: number;
+  readonly burst: number;
+}
+
+/** A message the rules would answer, put to its conversation's guard. */
+export interface Admission {
+  readonly conversation: string;
+  /** The message's text as received (`asReceived`). */
+  readonly incoming: string;
+  /** The forms the replies' echoes may take (`echoForms`), remembered when admitted. */
+  readonly replies: readonly string[];
+  readonly senderListed: boolean;
+  /** The circuit breaker's pace for the conversation, and how long it stays silent once tripped. */
+  readonly pace: Pace;
+  readonly holdMs: number;
+  readonly nowMs: number;
+}
+
+export type AdmissionVerdict =
+  | { readonly admitted: true }
+  | { readonly admitted: false; readonly reason: 'echo_of_recent_reply' | 'own_echo' }
+  /** `tripped`: this message tripped the breaker (once per trip, for the owner's log line). */
+  | { readonly admitted: false; readonly reason: 'circuit_breaker'; readonly tripped: boolean };
+
+/**
+ * A conversation's echo guards and circuit breaker, decided together (one conditional write in
+ * DynamoDB): refuses a message that is one of the bot's recent replies there, or from an unlisted
+ * sender within ECHO_WINDOW_SECONDS of a reply (the server's echo), or past the breaker's pace;
+ * otherwise remembers the replies and counts them.
+ */
+export interface ConversationGuard {
+  admit(admission: Admission): Promise<AdmissionVerdict>;
 }
 
 export interface ReplyGuards {
   readonly cooldowns: CooldownGate;
-  readonly recentReplies: RecentReplies;
+  readonly conversation: ConversationGuard;
+  /** The circuit breaker: replies per conversation (DESIGN.md invariant 5). */
+  readonly breakerPace: Pace;
+  readonly breakerHoldMs: number;
   /** The uins the bot itself sends from in this session (its own uin, its group/discussion send_uins). */
   readonly selfUins: ReadonlySet<number>;
   /** The sender is in the chat's member list as the bot last loaded it (always, for a friend). */
@@ -45,6 +80,7 @@ export type Skip =
   | { readonly reason: 'own_message' }
   | { readonly reason: 'own_echo' }
   | { readonly reason: 'echo_of_recent_reply' }
+  | { readonly reason: 'circuit_breaker'; readonly tripped: boolean }
   | { readonly reason: 'cooldown'; readonly ruleId: string };
 
 export interface ReplyPlan {
@@ -61,15 +97,6 @@ export async function planReplies(
 ): Promise<ReplyPlan> {
   if (guards.selfUins.has(message.senderUin)) return { replies: [], skipped: [{ reason: 'own_message' }] };
   const conversation = conversationKey(message);
-  if (
-    !guards.senderListed &&
-    (await guards.recentReplies.repliedWithin(conversation, ECHO_WINDOW_SECONDS, nowMs))
-  ) {
-    return { replies: [], skipped: [{ reason: 'own_echo' }] };
-  }
-  if (await guards.recentReplies.isRecent(conversation, asReceived(message.text), nowMs)) {
-    return { replies: [], skipped: [{ reason: 'echo_of_recent_reply' }] };
-  }
   const replies: RuleMatch[] = [];
   const skipped: Skip[] = [];
   for (const match of ruleSet.match(message, random)) {
@@ -77,13 +104,48 @@ export async function planReplies(
       skipped.push({ reason: 'cooldown', ruleId: match.rule.id });
       continue;
     }
-    // The whole reply, and each message it is sent as: a long reply comes back as several echoes.
-    for (const text of echoForms(match.reply)) {
-      await guards.recentReplies.remember(conversation, text, RECENT_REPLY_SECONDS, nowMs);
-    }
     replies.push(match);
   }
-  return { replies, skipped };
+  if (replies.length === 0) return { replies, skipped };
+  // Asked only of a message that would be answered: the others cost nothing.
+  const verdict = await guards.conversation
+    .admit({
+      conversation,
+      incoming: asReceived(message.text),
+      // The whole reply, and each message it is sent as: a long reply comes back as several echoes.
+      replies: replies.flatMap((match) => echoForms(match.reply)),
+      senderListed: guards.senderListed,
+      pace: guards.breakerPace,
+      holdMs: guards.breakerHoldMs,
+      nowMs,
+    })
+    .catch(async (err: unknown) => {
+      await releaseCooldowns(replies, message, conversation, guards.cooldowns);
+      throw err;
+    });
+  if (verdict.admitted) return { replies, skipped };
+  // Not answered after all: the cooldowns taken are given back.
+  await releaseCooldowns(replies, message, conversation, guards.cooldowns);
+  return {
+    replies: [],
+    skipped: [
+      verdict.reason === 'circuit_breaker'
+        ? { reason: 'circuit_breaker', tripped: verdict.tripped }
+        : { reason: verdict.reason },
+    ],
+  };
+}
+
+/** Gives back the cooldowns of replies that will not be sent. */
+export async function releaseCooldowns(
+  replies: readonly RuleMatch[],
+  message: IncomingMessage,
+  conversation: string,
+  gate: CooldownGate,
+): Promise<void> {
+  for (const match of replies) {
+    for (const { key } of cooldownKeys(match, message, conversation)) await gate.release(key);
+  }
 }
 
 /** Stands for any face: received faces may come back under another name, or as `[表情]` (docs/protocol.md §6). */

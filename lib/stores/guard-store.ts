@@ -1,6 +1,6 @@
 /**
  * The Guards table's short-lived records that keep the bot from flooding and from answering
- * itself: reply cooldowns and the bot's recent replies. Items are `{ pk: '<kind>#<scope>', sk,
+ * itself: reply cooldowns, and per conversation the bot's recent replies and its circuit breaker. Items are `{ pk: '<kind>#<scope>', sk,
  * expiresAt }` with `expiresAt` in epoch seconds (the table's TTL attribute). TTL deletion runs
  * late, so every read and condition compares `expiresAt` itself; TTL only clears the table.
  */
@@ -10,9 +10,16 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { CooldownGate, RecentReplies } from '../rules/reply-plan.ts';
+import {
+  type Admission,
+  type AdmissionVerdict,
+  type ConversationGuard,
+  type CooldownGate,
+  ECHO_WINDOW_SECONDS,
+  RECENT_REPLY_SECONDS,
+} from '../rules/reply-plan.ts';
 
 export interface GuardStoreOptions {
   readonly doc: DynamoDBDocumentClient;
@@ -58,53 +65,157 @@ export class DynamoCooldownStore implements CooldownGate {
 }
 
 /**
- * The bot's recent replies per conversation, for `planReplies`' echo guard: a hash of the
- * normalized text is the sort key, so any number of replies can be remembered and looked up by one
- * GetItem.
+ * The conversation guard for `planReplies` (its echo guards and the circuit breaker) in one item per
+ * conversation, so that admitting a reply is one conditional UpdateItem (issue 11):
+ * `{ pk: 'chat#<conversation>', sk: 'guard', lastReplyAt, tat?, r_<hash>: sentAt…, expiresAt }`,
+ * one `r_` attribute per recent reply text (a hash of its received form), `tat` the breaker's cell
+ * rate state (as in pacing-store.ts). The breaker bounds how many `r_` attributes there are; old
+ * ones are removed by the next write, and the whole item expires (TTL) once the chat is quiet.
+ *
+ * The first write is a guess of which case applies (from what this container saw last); when its
+ * condition fails, one consistent read tells why: an echo, the breaker, or a wrong guess (then the
+ * write is tried again, conditional on what was read). A conversation's messages come one at a
+ * time (FIFO), so the guess is nearly always right.
  */
-export class DynamoRecentReplies implements RecentReplies {
+export class DynamoConversationGuard implements ConversationGuard {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
+  /** Per conversation: the breaker's `tat` and the reply hashes seen in the last write. */
+  readonly #seen = new Map<string, { tat?: number; hashes: Map<string, number> }>();
 
   constructor(options: GuardStoreOptions) {
     this.#doc = options.doc;
     this.#table = options.tableName;
   }
 
-  async remember(conversationKey: string, text: string, seconds: number, nowMs: number): Promise<void> {
-    await this.#doc.send(
-      new PutCommand({
-        TableName: this.#table,
-        Item: { ...recentKey(conversationKey, text), sentAt: nowMs, expiresAt: expiresAt(nowMs, seconds) },
-      }),
-    );
+  async admit(a: Admission): Promise<AdmissionVerdict> {
+    const key = { pk: `chat#${a.conversation}`, sk: 'guard' };
+    const incoming = `r_${textHash(a.incoming)}`;
+    const recentSince = a.nowMs - RECENT_REPLY_SECONDS * 1000;
+    const echoSince = a.nowMs - ECHO_WINDOW_SECONDS * 1000;
+    const breaker = a.pace.intervalMs > 0;
+    const tolerance = (Math.max(1, a.pace.burst) - 1) * a.pace.intervalMs;
+    let known = this.#seen.get(a.conversation);
+    for (let attempt = 1; attempt <= ADMIT_ATTEMPTS; attempt++) {
+      const idle = known?.tat === undefined || known.tat <= a.nowMs;
+      const names: Record<string, string> = { '#in': incoming, '#last': 'lastReplyAt', '#exp': 'expiresAt' };
+      const values: Record<string, number> = {
+        ':now': a.nowMs,
+        ':recentSince': recentSince,
+        ':exp': expiresAt(a.nowMs, RECENT_REPLY_SECONDS),
+      };
+      const conditions = ['(attribute_not_exists(#in) OR #in < :recentSince)'];
+      const sets = ['#last = :now', '#exp = :exp'];
+      if (!a.senderListed) {
+        conditions.push('(attribute_not_exists(#last) OR #last < :echoSince)');
+        values[':echoSince'] = echoSince;
+      }
+      if (breaker) {
+        names['#tat'] = 'tat';
+        values[':interval'] = a.pace.intervalMs;
+        if (idle) {
+          conditions.push('(attribute_not_exists(#tat) OR #tat <= :now)');
+          sets.push('#tat = :now + :interval');
+        } else {
+          conditions.push('(#tat > :now AND #tat <= :latest)');
+          values[':latest'] = a.nowMs + tolerance;
+          sets.push('#tat = #tat + :interval');
+        }
+      }
+      for (const [i, text] of [...new Set(a.replies.map(textHash))].entries()) {
+        names[`#h${i}`] = `r_${text}`;
+        sets.push(`#h${i} = :now`);
+      }
+      const stale = [...(known?.hashes ?? [])].filter(([, at]) => at < recentSince).map(([name]) => name);
+      const removals = stale.filter((name) => !Object.values(names).includes(name)).slice(0, 50);
+      removals.forEach((name, i) => {
+        names[`#old${i}`] = name;
+      });
+      try {
+        const { Attributes } = await this.#doc.send(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: key,
+            UpdateExpression: `SET ${sets.join(', ')}${removals.length ? ` REMOVE ${removals.map((_, i) => `#old${i}`).join(', ')}` : ''}`,
+            ConditionExpression: conditions.join(' AND '),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        this.#seen.set(a.conversation, seenOf(Attributes));
+        return { admitted: true };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      // Why: one consistent read.
+      const { Item } = await this.#doc.send(
+        new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),
+      );
+      known = seenOf(Item);
+      this.#seen.set(a.conversation, known);
+      const at = (name: string): number | undefined =>
+        typeof Item?.[name] === 'number' ? Item[name] : undefined;
+      if ((at(incoming) ?? Number.NEGATIVE_INFINITY) >= recentSince)
+        return { admitted: false, reason: 'echo_of_recent_reply' };
+      if (!a.senderListed && (at('lastReplyAt') ?? Number.NEGATIVE_INFINITY) >= echoSince)
+        return { admitted: false, reason: 'own_echo' };
+      const tat = at('tat');
+      if (breaker && tat !== undefined && tat - tolerance > a.nowMs) {
+        return {
+          admitted: false,
+          reason: 'circuit_breaker',
+          tripped: await this.#holdOff(key, a, tolerance),
+        };
+      }
+      // Otherwise the guess of the breaker's case was wrong: try again with what was read.
+    }
+    throw new Error(`conversation guard of ${a.conversation}: no write after ${ADMIT_ATTEMPTS} tries`);
   }
 
-  async isRecent(conversationKey: string, text: string, nowMs: number): Promise<boolean> {
-    const { Item } = await this.#doc.send(
-      new GetCommand({ TableName: this.#table, Key: recentKey(conversationKey, text), ConsistentRead: true }),
-    );
-    const until: unknown = Item?.expiresAt;
-    return typeof until === 'number' && until * 1000 > nowMs;
+  /** The breaker trips: silence for `holdMs`, unless a hold is already under way (said once). */
+  async #holdOff(key: { pk: string; sk: string }, a: Admission, tolerance: number): Promise<boolean> {
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key,
+          UpdateExpression: 'SET #tat = :held, #exp = :exp',
+          ConditionExpression: '#tat <= :latest',
+          ExpressionAttributeNames: { '#tat': 'tat', '#exp': 'expiresAt' },
+          ExpressionAttributeValues: {
+            ':latest': a.nowMs + tolerance + a.pace.intervalMs,
+            ':held': a.nowMs + tolerance + a.holdMs,
+            ':exp': expiresAt(a.nowMs, Math.max(RECENT_REPLY_SECONDS, a.holdMs / 1000 + 60)),
+          },
+        }),
+      );
+      this.#seen.delete(a.conversation);
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
   }
+}
 
-  /** One Query of the conversation's few recent replies (asked only for an unlisted sender). */
-  async repliedWithin(conversationKey: string, seconds: number, nowMs: number): Promise<boolean> {
-    const { Items } = await this.#doc.send(
-      new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk',
-        FilterExpression: 'sentAt >= :since',
-        ExpressionAttributeValues: {
-          ':pk': recentKey(conversationKey, '').pk,
-          ':since': nowMs - seconds * 1000,
-        },
-        ProjectionExpression: 'sentAt',
-        ConsistentRead: true,
-      }),
-    );
-    return (Items ?? []).length > 0;
+/** Tries of an admission: a try is lost only when the container's guess of the breaker was wrong. */
+const ADMIT_ATTEMPTS = 3;
+
+function seenOf(item: Record<string, unknown> | undefined): { tat?: number; hashes: Map<string, number> } {
+  const hashes = new Map<string, number>();
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (name.startsWith('r_') && typeof value === 'number') hashes.set(name, value);
   }
+  return typeof item?.tat === 'number' ? { tat: item.tat, hashes } : { hashes };
+}
+
+function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
 }
 
 /**
@@ -113,11 +224,4 @@ export class DynamoRecentReplies implements RecentReplies {
  */
 function expiresAt(nowMs: number, seconds: number): number {
   return Math.ceil((nowMs + seconds * 1000) / 1000);
-}
-
-function recentKey(conversationKey: string, text: string): { pk: string; sk: string } {
-  return {
-    pk: `recent#${conversationKey}`,
-    sk: createHash('sha256').update(text).digest('base64url'),
-  };
 }

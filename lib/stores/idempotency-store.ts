@@ -30,16 +30,27 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
 
   /**
    * One conditional PutItem: of any number of concurrent claims of a free key, exactly one is 'new'
-   * ('lapsed' when what it replaced was a claim that ran out before its outcome was kept).
+   * ('lapsed' when what it replaced was a claim that ran out before its outcome was kept). A claim
+   * kept past its lease (`keepSeconds`) is read back as 'lapsed' once the lease is over.
    */
-  async claim<R>(key: string, ttlSeconds: number, nowMs: number): Promise<IdempotencyClaim<R>> {
+  async claim<R>(
+    key: string,
+    ttlSeconds: number,
+    nowMs: number,
+    keepSeconds = ttlSeconds,
+  ): Promise<IdempotencyClaim<R>> {
     const nowSeconds = Math.floor(nowMs / 1000);
     for (let attempt = 1; ; attempt++) {
       try {
         const { Attributes } = await this.#doc.send(
           new PutCommand({
             TableName: this.#table,
-            Item: { ...idemKey(key), status: 'in_progress', expiresAt: expiresAt(nowMs, ttlSeconds) },
+            Item: {
+              ...idemKey(key),
+              status: 'in_progress',
+              leaseUntil: expiresAt(nowMs, ttlSeconds),
+              expiresAt: expiresAt(nowMs, Math.max(ttlSeconds, keepSeconds)),
+            },
             ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
             ExpressionAttributeValues: { ':now': nowSeconds },
             ReturnValues: 'ALL_OLD',
@@ -54,6 +65,9 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       );
       const live = Item !== undefined && typeof Item.expiresAt === 'number' && Item.expiresAt > nowSeconds;
       if (live && Item.status === 'done') return { status: 'done', result: Item.result as R };
+      // Kept past its lease, with no outcome: its holder is gone (or did not need to write one).
+      const leaseUntil = typeof Item?.leaseUntil === 'number' ? Item.leaseUntil : Item?.expiresAt;
+      if (live && typeof leaseUntil === 'number' && leaseUntil <= nowSeconds) return { status: 'lapsed' };
       if (live || attempt >= CLAIM_ATTEMPTS) return { status: 'in_progress' };
     }
   }

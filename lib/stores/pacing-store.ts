@@ -8,8 +8,9 @@
  * 1 that is "one send per interval". Item: `{ pk: 'pace#<account>', sk: 'pace', nextAt: tat,
  * expiresAt }`, `expiresAt` (epoch seconds, the TTL attribute) well after any `tat` still in use.
  *
- * Every take is one or two conditional UpdateItems and never a read-then-write race: the two cases
- * of `max(tat, t)` are two update expressions, each guarded by its own condition.
+ * Every take is one conditional UpdateItem when the container guessed which of the two cases of
+ * `max(tat, t)` applies (from the `tat` it saw last), two otherwise, and never a read-then-write
+ * race: each case is its own update expression, guarded by its own condition.
  */
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PaceGrant, SendPace, SendPacing } from '../pipeline/ports.ts';
@@ -35,6 +36,8 @@ export class ReservationContentionError extends Error {
 export class DynamoSendPacing implements SendPacing {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
+  /** The `tat` this container last wrote or read, per bucket: which case to try first. */
+  readonly #lastTat = new Map<string, number>();
 
   constructor(options: PacingStoreOptions) {
     this.#doc = options.doc;
@@ -45,32 +48,41 @@ export class DynamoSendPacing implements SendPacing {
     if (pace.intervalMs <= 0) return { ok: true, atMs: nowMs };
     const tolerance = toleranceOf(pace);
     for (let attempt = 1; attempt <= TAKE_ATTEMPTS; attempt++) {
-      // The bucket is full (or was never used): the send goes now.
-      const full = await this.#update(
-        bucket,
-        nowMs,
-        'SET #tat = :next',
-        'attribute_not_exists(#tat) OR #tat <= :now',
-        {
-          ':now': nowMs,
-          ':next': nowMs + pace.intervalMs,
-        },
-      );
-      if (full.applied) return { ok: true, atMs: nowMs };
-      // Tokens in use: the send goes when its cell conforms, if that is within maxWaitMs.
-      const queued = await this.#update(
-        bucket,
-        nowMs,
-        'SET #tat = #tat + :interval',
-        '#tat > :now AND #tat <= :latest',
-        {
-          ':now': nowMs,
-          ':interval': pace.intervalMs,
-          ':latest': nowMs + tolerance + maxWaitMs,
-        },
-      );
-      if (queued.applied) return { ok: true, atMs: Math.max(nowMs, (queued.oldTat ?? nowMs) - tolerance) };
+      // The case this container saw last first: in a burst the bucket is rarely full, so the
+      // queued case is tried first and a take stays one UpdateItem.
+      const busy = (this.#lastTat.get(bucket) ?? Number.NEGATIVE_INFINITY) > nowMs;
+      for (const which of busy ? (['queued', 'full'] as const) : (['full', 'queued'] as const)) {
+        if (which === 'full') {
+          // The bucket is full (or was never used): the send goes now.
+          const full = await this.#update(
+            bucket,
+            nowMs,
+            'SET #tat = :next',
+            'attribute_not_exists(#tat) OR #tat <= :now',
+            { ':now': nowMs, ':next': nowMs + pace.intervalMs },
+          );
+          if (full.applied) {
+            this.#lastTat.set(bucket, nowMs + pace.intervalMs);
+            return { ok: true, atMs: nowMs };
+          }
+        } else {
+          // Tokens in use: the send goes when its cell conforms, if that is within maxWaitMs.
+          const queued = await this.#update(
+            bucket,
+            nowMs,
+            'SET #tat = #tat + :interval',
+            '#tat > :now AND #tat <= :latest',
+            { ':now': nowMs, ':interval': pace.intervalMs, ':latest': nowMs + tolerance + maxWaitMs },
+          );
+          if (queued.applied) {
+            const oldTat = queued.oldTat ?? nowMs;
+            this.#lastTat.set(bucket, oldTat + pace.intervalMs);
+            return { ok: true, atMs: Math.max(nowMs, oldTat - tolerance) };
+          }
+        }
+      }
       const tat = await this.#tat(bucket);
+      if (tat !== undefined) this.#lastTat.set(bucket, tat);
       if (tat !== undefined && tat - tolerance - nowMs > maxWaitMs) {
         return { ok: false, retryAfterMs: tat - tolerance - nowMs };
       }

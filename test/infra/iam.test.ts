@@ -95,13 +95,11 @@ describe('each function may touch only its own tables, queues and secret', () =>
         ...on(ids.ConsumerLogs as string, 'logs:CreateLogStream', 'logs:PutLogEvents'),
         ...on(ids.Sessions as string, 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
         ...on(ids.Rules as string, 'dynamodb:GetItem', 'dynamodb:Query'),
-        // Query: whether the bot replied in a conversation lately (an unlisted sender's echo).
         ...on(
           ids.Guards as string,
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
           'dynamodb:PutItem',
-          'dynamodb:Query',
           'dynamodb:UpdateItem',
         ),
         ...on(ids.Inbound as string, 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'),

@@ -69,22 +69,33 @@ export class MemorySessionStore implements SessionStore {
 }
 
 type Entry =
-  | { readonly status: 'in_progress'; readonly expiresAtMs: number }
+  | { readonly status: 'in_progress'; readonly leaseUntilMs?: number; readonly expiresAtMs: number }
   | { readonly status: 'done'; readonly result: unknown; readonly expiresAtMs: number };
 
 export class MemoryIdempotencyStore implements IdempotencyStore {
   readonly entries = new Map<string, Entry>();
   readonly calls = { claim: 0, complete: 0, release: 0 };
 
-  async claim<R>(key: string, ttlSeconds: number, nowMs: number): Promise<IdempotencyClaim<R>> {
+  async claim<R>(
+    key: string,
+    ttlSeconds: number,
+    nowMs: number,
+    keepSeconds = ttlSeconds,
+  ): Promise<IdempotencyClaim<R>> {
     this.calls.claim++;
     const entry = this.entries.get(key);
     if (entry && entry.expiresAtMs > nowMs) {
       // A copy, as a database would hand back: the caller cannot change what is stored.
       if (entry.status === 'done') return { status: 'done', result: structuredClone(entry.result) as R };
-      return { status: 'in_progress' };
+      return (entry.leaseUntilMs ?? entry.expiresAtMs) <= nowMs
+        ? { status: 'lapsed' }
+        : { status: 'in_progress' };
     }
-    this.entries.set(key, { status: 'in_progress', expiresAtMs: nowMs + ttlSeconds * 1000 });
+    this.entries.set(key, {
+      status: 'in_progress',
+      leaseUntilMs: nowMs + ttlSeconds * 1000,
+      expiresAtMs: nowMs + Math.max(ttlSeconds, keepSeconds) * 1000,
+    });
     // As DynamoDB's conditional put: replacing a claim that ran out before its outcome was kept.
     return entry?.status === 'in_progress' ? { status: 'lapsed' } : { status: 'new' };
   }

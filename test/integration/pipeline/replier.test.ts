@@ -17,11 +17,13 @@ import {
   replyTo,
   replyWithRetries,
 } from '../../../lib/pipeline/replier.ts';
-import { SessionCache, SmartQQClients } from '../../../lib/pipeline/session-clients.ts';
+import { SentHere, SessionCache, SmartQQClients } from '../../../lib/pipeline/session-clients.ts';
 import { RuleCache } from '../../../lib/rules/rule-cache.ts';
 import { parseFaceMarkers, plainText, splitForSending } from '../../../lib/smartqq/content.ts';
 import { singleBaseHosts } from '../../../lib/smartqq/endpoints.ts';
-import { DynamoCooldownStore, DynamoRecentReplies } from '../../../lib/stores/guard-store.ts';
+import { meterDynamoCalls } from '../../../lib/state/call-meter.ts';
+import { createDynamoClients } from '../../../lib/state/dynamo.ts';
+import { DynamoConversationGuard, DynamoCooldownStore } from '../../../lib/stores/guard-store.ts';
 import { DynamoIdempotencyStore } from '../../../lib/stores/idempotency-store.ts';
 import { DynamoSendPacing } from '../../../lib/stores/pacing-store.ts';
 import { DynamoRuleStore } from '../../../lib/stores/rule-store.ts';
@@ -71,9 +73,10 @@ beforeAll(async () => {
     // Read at every message here; the container cache has its own tests.
     sessions: new SessionCache(sessions, 0),
     clients: new SmartQQClients(singleBaseHosts(sim.url)),
+    sentHere: new SentHere(),
     rules: new RuleCache(rules),
     cooldowns: new DynamoCooldownStore(guards),
-    recentReplies: new DynamoRecentReplies(guards),
+    conversationGuard: new DynamoConversationGuard(guards),
     idempotency: new DynamoIdempotencyStore(guards),
     pacing: new DynamoSendPacing(guards),
     sendPace: { intervalMs: 0, burst: 1 },
@@ -253,16 +256,10 @@ describe('replying', () => {
     const elsewhere = await replyTo(inbound('discussion', 'ping'), breaking);
 
     expect(reports.map((r) => r.replies)).toEqual([1, 1, 1, 1, 1, 1, 0, 0]);
-    expect(reports[6]?.skipped).toEqual(['circuit_breaker:ping']);
+    expect(reports[6]?.skipped).toEqual(['circuit_breaker']);
     expect(logs.filter((l) => l.includes('circuit breaker'))).toHaveLength(1);
     expect(elsewhere.replies).toBe(1);
     expect((await sent(sim)).map((m) => m.type)).toEqual([...Array(6).fill('friend'), 'discussion']);
-    // A redelivery of a silenced message stays silent: its claim is done.
-    const silenced = inbound('friend', 'ping');
-    await replyTo(silenced, breaking);
-    expect(await replyTo(silenced, { ...breaking, conversationPace: conversationPace(0) })).toMatchObject({
-      replies: 0,
-    });
   });
 
   it('a long reply whose second part fails for the session resumes there: the first part is never sent twice', async () => {
@@ -416,6 +413,41 @@ describe('replying', () => {
     } finally {
       clients.close();
     }
+  });
+});
+
+describe('the cost of a reply', () => {
+  it('at most three DynamoDB round trips and three write units per reply, with the default pacing and breaker', async () => {
+    const metered = createDynamoClients({ endpoint: dynamo.endpoint });
+    const meter = meterDynamoCalls(metered.client);
+    const guards = { doc: metered.doc, tableName: dynamo.names.guards };
+    const container: ReplierDeps = {
+      ...deps,
+      sessions: new SessionCache(
+        new DynamoSessionStore({ doc: metered.doc, tableName: dynamo.names.sessions }),
+      ),
+      sentHere: new SentHere(),
+      cooldowns: new DynamoCooldownStore(guards),
+      conversationGuard: new DynamoConversationGuard(guards),
+      idempotency: new DynamoIdempotencyStore(guards),
+      pacing: new DynamoSendPacing(guards),
+      sendPace: { intervalMs: 3_000, burst: 3 },
+      conversationPace: conversationPace(6),
+      // An hour on: the breakers tripped by the tests above are quiet again.
+      now: () => Date.now() + 3_600_000,
+    };
+    // A container's first message reads the session (then kept 10 s).
+    expect(await replyTo(inbound('friend', 'ping'), container)).toMatchObject({ replies: 1 });
+    meter.reset();
+    const kinds = ['group', 'discussion', 'friend', 'group'] as const;
+    for (const kind of kinds) {
+      expect(await replyTo(inbound(kind, 'ping'), container)).toMatchObject({ replies: 1 });
+    }
+    const calls = Object.fromEntries(meter.calls);
+    expect(meter.total(), JSON.stringify(calls)).toBeLessThanOrEqual(3 * kinds.length);
+    expect(meter.writeUnits(), JSON.stringify(calls)).toBeLessThanOrEqual(3 * kinds.length);
+    expect(calls).not.toHaveProperty('GetItemCommand');
+    metered.client.destroy();
   });
 });
 

@@ -725,11 +725,9 @@ describe('test', () => {
     const cache = new RuleCache(store);
     const guards = {
       cooldowns: { tryAcquire: async () => true, release: async () => undefined },
-      recentReplies: {
-        remember: async () => undefined,
-        isRecent: async () => false,
-        repliedWithin: async () => false,
-      },
+      conversation: { admit: async () => ({ admitted: true as const }) },
+      breakerPace: { intervalMs: 0, burst: 1 },
+      breakerHoldMs: 0,
       selfUins: new Set<number>(),
       senderListed: true,
     };

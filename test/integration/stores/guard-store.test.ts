@@ -1,18 +1,18 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asReceived } from '../../../lib/rules/index.ts';
-import { DynamoCooldownStore, DynamoRecentReplies } from '../../../lib/stores/guard-store.ts';
+import { type Admission, asReceived } from '../../../lib/rules/index.ts';
+import { DynamoConversationGuard, DynamoCooldownStore } from '../../../lib/stores/guard-store.ts';
 import { startTestTables, type TestTables } from '../../support/dynamo.ts';
 
 let dynamo: TestTables;
 let cooldowns: DynamoCooldownStore;
-let recent: DynamoRecentReplies;
+let guard: DynamoConversationGuard;
 
 beforeAll(async () => {
   dynamo = await startTestTables('guards');
   const options = { doc: dynamo.doc, tableName: dynamo.names.guards };
   cooldowns = new DynamoCooldownStore(options);
-  recent = new DynamoRecentReplies(options);
+  guard = new DynamoConversationGuard(options);
 });
 afterAll(() => dynamo.close());
 
@@ -83,38 +83,84 @@ describe('cooldowns', () => {
   });
 });
 
-describe('recent replies', () => {
-  const chat = '20001|group|Hiking Club';
+describe('the conversation guard', () => {
+  const off = { intervalMs: 0, burst: 1 };
+  const admission = (conversation: string, over: Partial<Admission> = {}): Admission => ({
+    conversation,
+    incoming: 'hi',
+    replies: ['hello'],
+    senderListed: true,
+    pace: off,
+    holdMs: 300_000,
+    nowMs: T0,
+    ...over,
+  });
+  let n = 0;
+  const fresh = () => `20001|group|Chat ${n++}`;
 
-  it('knows a reply it was told, in that conversation only, until it expires', async () => {
-    await recent.remember(chat, 'Alice, the trail is waiting', 600, T0);
-    expect(await recent.isRecent(chat, 'Alice, the trail is waiting', T0 + 1_000)).toBe(true);
-    expect(await recent.isRecent(chat, 'Alice, the trail is waiting!', T0 + 1_000)).toBe(false);
-    expect(await recent.isRecent('20001|group|Tea & Code', 'Alice, the trail is waiting', T0)).toBe(false);
-    expect(await recent.isRecent(chat, 'Alice, the trail is waiting', T0 + 600_000)).toBe(false);
+  it('refuses a message that is one of its recent replies there, in its received form, for 10 minutes', async () => {
+    const chat = fresh();
+    expect(await guard.admit(admission(chat, { replies: [asReceived('北京的天气：晴 /微笑')] }))).toEqual({
+      admitted: true,
+    });
+    const echo = asReceived('北京的天气：晴\u00a0[表情] ');
+    expect(await guard.admit(admission(chat, { incoming: echo, nowMs: T0 + 1_000 }))).toEqual({
+      admitted: false,
+      reason: 'echo_of_recent_reply',
+    });
+    // Elsewhere, or 10 minutes on, the same words are a person talking.
+    expect(await guard.admit(admission(fresh(), { incoming: echo }))).toEqual({ admitted: true });
+    expect(await guard.admit(admission(chat, { incoming: echo, nowMs: T0 + 600_001 }))).toEqual({
+      admitted: true,
+    });
   });
 
-  it('recognizes the echo of a reply in the asReceived form: faces as markers or names, spacing changed', async () => {
-    await recent.remember(chat, asReceived('北京的天气：晴 /微笑'), 600, T0);
-    expect(await recent.isRecent(chat, asReceived('北京的天气：晴 [微笑]'), T0)).toBe(true);
-    expect(await recent.isRecent(chat, asReceived('北京的天气：晴\u00a0[表情] '), T0)).toBe(true);
-    expect(await recent.isRecent(chat, asReceived('北京的天气：雨 [微笑]'), T0)).toBe(false);
+  it('refuses an unlisted sender within 2 minutes of a reply there (the server’s echo), a listed one not', async () => {
+    const chat = fresh();
+    await guard.admit(admission(chat));
+    const stranger = { incoming: 'who?', senderListed: false };
+    expect(await guard.admit(admission(chat, { ...stranger, nowMs: T0 + 119_000 }))).toMatchObject({
+      reason: 'own_echo',
+    });
+    expect(await guard.admit(admission(chat, { incoming: 'who?', nowMs: T0 + 119_000 }))).toEqual({
+      admitted: true,
+    });
+    const later = fresh();
+    await guard.admit(admission(later));
+    expect(await guard.admit(admission(later, { ...stranger, nowMs: T0 + 121_000 }))).toEqual({
+      admitted: true,
+    });
   });
 
-  it('remembers several replies of one conversation side by side', async () => {
-    const conversation = '20001|friend|Ali';
-    await recent.remember(conversation, 'one', 60, T0);
-    await recent.remember(conversation, 'two', 60, T0);
-    expect(await recent.isRecent(conversation, 'one', T0)).toBe(true);
-    expect(await recent.isRecent(conversation, 'two', T0)).toBe(true);
+  it('the breaker: its burst, then silence for the hold, tripped once; other chats go on', async () => {
+    const chat = fresh();
+    const pace = { intervalMs: 10_000, burst: 3 };
+    const at = (ms: number, text: string) =>
+      guard.admit(admission(chat, { pace, nowMs: T0 + ms, incoming: text }));
+    expect(await at(0, 'a')).toEqual({ admitted: true });
+    expect(await at(1, 'b')).toEqual({ admitted: true });
+    expect(await at(2, 'c')).toEqual({ admitted: true });
+    expect(await at(3, 'd')).toEqual({ admitted: false, reason: 'circuit_breaker', tripped: true });
+    expect(await at(4, 'e')).toEqual({ admitted: false, reason: 'circuit_breaker', tripped: false });
+    expect(await guard.admit(admission(fresh(), { pace }))).toEqual({ admitted: true });
+    // Held for 5 minutes from the trip, then the bucket is full again.
+    expect(await at(290_000, 'f')).toMatchObject({ admitted: false });
+    expect(await at(330_000, 'g')).toEqual({ admitted: true });
   });
 
-  it('says whether the bot replied in a conversation within a window, and only there', async () => {
-    const conversation = '20001|discussion|Weekend plans';
-    expect(await recent.repliedWithin(conversation, 120, T0)).toBe(false);
-    await recent.remember(conversation, 'hello', 600, T0);
-    expect(await recent.repliedWithin(conversation, 120, T0 + 119_000)).toBe(true);
-    expect(await recent.repliedWithin(conversation, 120, T0 + 121_000)).toBe(false);
-    expect(await recent.repliedWithin('20001|discussion|Other', 120, T0)).toBe(false);
+  it('decides in one write when the container guessed right, and a second container agrees', async () => {
+    const chat = fresh();
+    const pace = { intervalMs: 10_000, burst: 6 };
+    const other = new DynamoConversationGuard({ doc: dynamo.doc, tableName: dynamo.names.guards });
+    const results = [];
+    for (let i = 0; i < 8; i++) {
+      const which = i % 2 === 0 ? guard : other;
+      results.push((await which.admit(admission(chat, { pace, nowMs: T0 + i, incoming: `m${i}` }))).admitted);
+    }
+    expect(results).toEqual([true, true, true, true, true, true, false, false]);
+    const { Item } = await dynamo.doc.send(
+      new GetCommand({ TableName: dynamo.names.guards, Key: { pk: `chat#${chat}`, sk: 'guard' } }),
+    );
+    expect(Item?.expiresAt).toBeGreaterThan(T0 / 1000);
   });
 });

@@ -104,7 +104,19 @@ describe('idempotency', () => {
       pk: `idem#${key}`,
       sk: 'idem',
       status: 'in_progress',
+      leaseUntil: Math.ceil((T0 + 250) / 1000) + 60,
       expiresAt: Math.ceil((T0 + 250) / 1000) + 60,
     });
+  });
+
+  it('keeps a claim past its lease when asked: then it stays taken, read as lapsed, until it expires', async () => {
+    const key = freshKey();
+    expect(await store.claim(key, 60, T0, 3_600)).toEqual({ status: 'new' });
+    expect(await store.claim(key, 60, T0 + 59_000, 3_600)).toEqual({ status: 'in_progress' });
+    expect(await store.claim(key, 60, T0 + 61_000, 3_600)).toEqual({ status: 'lapsed' });
+    expect(await store.claim(key, 60, T0 + 3_599_000, 3_600)).toEqual({ status: 'lapsed' });
+    // Kept an hour: then the key is free again (and the claim it replaced, one that lapsed).
+    expect(await store.claim(key, 60, T0 + 3_601_000, 3_600)).toEqual({ status: 'lapsed' });
+    expect(await store.claim(key, 60, T0 + 3_602_000, 3_600)).toEqual({ status: 'in_progress' });
   });
 });

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type Admission,
+  type AdmissionVerdict,
   asReceived,
+  type ConversationGuard,
   type CooldownGate,
   echoForms,
   loadRuleSet,
   planReplies,
-  type RecentReplies,
   type RuleInput,
 } from '../../../lib/rules/index.ts';
 import { message, ruleInput } from './factories.ts';
@@ -23,18 +25,23 @@ class MemoryCooldowns implements CooldownGate {
   }
 }
 
-class MemoryRecent implements RecentReplies {
+/** The conversation guard's echo rules (its breaker is off here; the DynamoDB one has its own tests). */
+class MemoryGuard implements ConversationGuard {
   readonly texts = new Map<string, number>();
   readonly lastReply = new Map<string, number>();
-  async remember(conversation: string, text: string, seconds: number, nowMs: number): Promise<void> {
-    this.texts.set(`${conversation}|${text}`, nowMs + seconds * 1000);
-    this.lastReply.set(conversation, nowMs);
-  }
-  async repliedWithin(conversation: string, seconds: number, nowMs: number): Promise<boolean> {
-    return (this.lastReply.get(conversation) ?? Number.NEGATIVE_INFINITY) >= nowMs - seconds * 1000;
-  }
-  async isRecent(conversation: string, text: string, nowMs: number): Promise<boolean> {
-    return (this.texts.get(`${conversation}|${text}`) ?? 0) > nowMs;
+  admissions = 0;
+  async admit(a: Admission): Promise<AdmissionVerdict> {
+    this.admissions++;
+    if ((this.texts.get(`${a.conversation}|${a.incoming}`) ?? Number.NEGATIVE_INFINITY) >= a.nowMs - 600_000)
+      return { admitted: false, reason: 'echo_of_recent_reply' };
+    if (
+      !a.senderListed &&
+      (this.lastReply.get(a.conversation) ?? Number.NEGATIVE_INFINITY) >= a.nowMs - 120_000
+    )
+      return { admitted: false, reason: 'own_echo' };
+    for (const text of a.replies) this.texts.set(`${a.conversation}|${text}`, a.nowMs);
+    this.lastReply.set(a.conversation, a.nowMs);
+    return { admitted: true };
   }
 }
 
@@ -42,7 +49,9 @@ function setup(...rules: RuleInput[]) {
   const { ruleSet } = loadRuleSet(rules);
   const guards = {
     cooldowns: new MemoryCooldowns(),
-    recentReplies: new MemoryRecent(),
+    conversation: new MemoryGuard(),
+    breakerPace: { intervalMs: 0, burst: 1 },
+    breakerHoldMs: 0,
     selfUins: new Set([999]),
     senderListed: true,
   };
@@ -128,6 +137,7 @@ describe('loop guards', () => {
     const long = `${'长'.repeat(300)} ${'文'.repeat(300)}`;
     const { ruleSet, guards } = setup(
       ruleInput({ id: 'long', match: 'exact', pattern: 'story', replies: [long] }),
+      ruleInput({ id: 'any', priority: -1, match: 'regex', pattern: '.', replies: ['?'] }),
     );
     await planReplies(ruleSet, message({ text: 'story' }), guards, 0);
     const parts = echoForms(long);
@@ -137,6 +147,37 @@ describe('loop guards', () => {
       const echo = await planReplies(ruleSet, message({ senderUin: 5, text: part }), guards, 1_000);
       expect(echo.skipped).toEqual([{ reason: 'echo_of_recent_reply' }]);
     }
+  });
+});
+
+describe('what the guards cost', () => {
+  it('asks the conversation guard only about a message a rule would answer, once', async () => {
+    const { ruleSet, guards } = setup(
+      ruleInput({ id: 'a', stop: false, match: 'contains', pattern: 'hi', replies: ['a'] }),
+      ruleInput({ id: 'b', stop: false, match: 'contains', pattern: 'hi', replies: ['b'] }),
+    );
+    await planReplies(ruleSet, message({ text: 'quiet' }), guards, 0);
+    expect(guards.conversation.admissions).toBe(0);
+    expect(ids(await planReplies(ruleSet, message({ text: 'hi' }), guards, 0))).toEqual(['a', 'b']);
+    expect(guards.conversation.admissions).toBe(1);
+  });
+
+  it('gives back the cooldowns it took when the guard refuses, or fails', async () => {
+    const { ruleSet, guards } = setup(ruleInput({ cooldownChatSeconds: 60 }));
+    const refusing = { admit: async () => ({ admitted: false, reason: 'own_echo' }) as const };
+    const plan = await planReplies(ruleSet, message(), { ...guards, conversation: refusing }, 0);
+    expect(plan).toEqual({ replies: [], skipped: [{ reason: 'own_echo' }] });
+    expect(guards.cooldowns.until.size).toBe(0);
+    const failing = {
+      admit: async (): Promise<AdmissionVerdict> => {
+        throw new Error('DynamoDB unavailable');
+      },
+    };
+    await expect(planReplies(ruleSet, message(), { ...guards, conversation: failing }, 0)).rejects.toThrow(
+      'DynamoDB unavailable',
+    );
+    expect(guards.cooldowns.until.size).toBe(0);
+    expect(ids(await planReplies(ruleSet, message(), guards, 1_000))).toEqual(['r1']);
   });
 });
 
