@@ -12,11 +12,13 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 export const CONSUMER_TIMEOUT_SECONDS = 60;
 
 /**
- * Concurrent invocations (Lambda's least for SQS is two). Each handles the conversations of its
- * batch side by side (functions/consumer/consumer.ts), so two already answer up to 20 chats at once;
- * more would mostly queue on the account's send pace (SEND_INTERVAL_MS).
+ * Concurrent consumer invocations. SQS hands a FIFO batch as many messages of one conversation
+ * (message group) as it can, and Lambda scales FIFO consumers by the active groups up to this: a
+ * burst over many chats is answered chat by chat side by side, one invocation per chat. Each chat
+ * stays in order; the account's send pace (SEND_INTERVAL_MS) is kept in DynamoDB whatever the
+ * concurrency.
  */
-export const CONSUMER_MAX_CONCURRENCY = 2;
+export const CONSUMER_MAX_CONCURRENCY = 10;
 
 /**
  * AWS: the queue's visibility timeout must be at least the function timeout (Lambda refuses the

@@ -7,6 +7,7 @@ import { SimulatorCore } from './core.ts';
 import { createDispatcher, ENDPOINTS } from './http/dispatch.ts';
 import { CONTROL_PREFIX } from './http/routes-control.ts';
 import { startHttpServer } from './http/server.ts';
+import type { SentRecord } from './sent-log.ts';
 import {
   applySettings,
   DEFAULT_SETTINGS,
@@ -32,6 +33,8 @@ export interface SimulatorOptions {
   autoScanAfterMs?: number;
   /** One human line per login step, poll and send. */
   log?: (line: string) => void;
+  /** Told of each message delivered by a send call, with the time (ms): benchmarks time replies by it. */
+  onSent?: (record: SentRecord, atMs: number) => void;
 }
 
 export interface Simulator extends SimulatorControl {
@@ -59,6 +62,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   });
   const log = options.log ?? (() => {});
   const core = new SimulatorCore(world, settings, log, ENDPOINTS);
+  if (options.onSent) core.sent.onRecord = options.onSent;
   const control = new SimulatorControl(core);
   const http = await startHttpServer(createDispatcher(core, control), options.port ?? 0, log);
   return Object.assign(control, {

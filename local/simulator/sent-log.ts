@@ -28,10 +28,13 @@ export const DUPLICATE_WINDOW_MS = 10_000;
 export class SentLog {
   private records: SentRecord[] = [];
   private readonly lastAt = new Map<string, number>();
+  /** A listener told of each record (`SimulatorOptions.onSent`). */
+  onRecord: ((rec: SentRecord, nowMs: number) => void) | undefined;
 
   /** Records a delivered send; true when it repeats an earlier one within the window. */
   record(rec: SentRecord, nowMs: number): boolean {
     this.records.push(rec);
+    this.onRecord?.(rec, nowMs);
     const key = JSON.stringify([rec.account, rec.type, rec.to.name, rec.text]);
     const previous = this.lastAt.get(key);
     this.lastAt.set(key, nowMs);

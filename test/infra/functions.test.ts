@@ -223,7 +223,7 @@ describe('consumer event source', () => {
       FunctionName: { Ref: consumerId },
       BatchSize: CONSUMER_BATCH_SIZE,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 2 },
+      ScalingConfig: { MaximumConcurrency: 10 },
     });
     expect(CONSUMER_BATCH_SIZE).toBeLessThanOrEqual(10);
   });
