@@ -35,7 +35,12 @@ export function costPerMillion(u: PipelineUsage): CostPerMillion {
   const per = (n: number) => (n / u.messages) * 1e6;
   const dynamo =
     per(u.dynamoUnits.write) * PRICES.dynamoWriteUnit + per(u.dynamoUnits.read) * PRICES.dynamoReadUnit;
-  const sqsRequests = [...u.sqsCalls.values()].reduce((a, b) => a + b, 0);
+  // Lambda's pollers receive for the consumer: one ReceiveMessage per batch handed over (their empty
+  // long polls, a few per minute per poller, are left out; so are the emulator's, which wakes every
+  // waiting receive for each message).
+  const sqsRequests =
+    [...u.sqsCalls].filter(([op]) => op !== 'ReceiveMessage').reduce((a, [, n]) => a + n, 0) +
+    u.consumerInvocations;
   const sqs = per(sqsRequests) * PRICES.sqsFifoRequest;
   const gbSeconds = (u.consumerBilledMs / 1000) * (u.consumerMemoryMb / 1024);
   const lambda =
@@ -104,6 +109,7 @@ export function latencySvg(pairs: readonly { floor: ScenarioResult; pipeline: Sc
   const nines = (q: number) => Math.min(3, -Math.log10(1 - Math.min(q, 99.9) / 100));
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${panelH}" font-family="sans-serif" font-size="11">`,
+    '<title>Reply latency by percentile: the floor and the pipeline, per load</title>',
     `<rect width="${width}" height="${panelH}" fill="white"/>`,
   ];
   pairs.forEach(({ floor, pipeline }, i) => {

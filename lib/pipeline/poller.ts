@@ -248,7 +248,13 @@ class PollLoop {
   private async publish(events: readonly PollEvent[]): Promise<boolean> {
     const contacts = this.record.contacts ?? noContacts(this.client.session.tokens.linkedAt);
     const chats = events.filter(isChatEvent);
-    const messages = chats.map((event) => toInboundMessage(event, this.deps.account, contacts, this.now()));
+    const all = chats.map((event) => toInboundMessage(event, this.deps.account, contacts, this.now()));
+    // The bot's own messages coming back (their sender known as the bot's): nothing to answer, so
+    // not queued — half the records of a busy group chat. Still shown in the transcript.
+    const messages = all.filter((message) => !message.fromBot);
+    for (const echo of all.filter((message) => message.fromBot)) reportInbound({ message: echo });
+    if (messages.length < all.length)
+      this.deps.metrics?.count('own_echoes_skipped', all.length - messages.length);
     if (messages.length > 0 && !(await this.publishMessages(messages))) return false;
     for (const event of events) {
       if (event.kind === 'unreadable') {

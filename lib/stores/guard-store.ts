@@ -126,8 +126,7 @@ export class DynamoConversationGuard implements ConversationGuard {
         names[`#h${i}`] = `r_${text}`;
         sets.push(`#h${i} = :now`);
       }
-      const stale = [...(known?.hashes ?? [])].filter(([, at]) => at < recentSince).map(([name]) => name);
-      const removals = stale.filter((name) => !Object.values(names).includes(name)).slice(0, 50);
+      const removals = removable(known?.hashes, recentSince, Object.values(names));
       removals.forEach((name, i) => {
         names[`#old${i}`] = name;
       });
@@ -197,6 +196,24 @@ export class DynamoConversationGuard implements ConversationGuard {
       throw err;
     }
   }
+}
+
+/**
+ * The recent replies kept per conversation: an echo comes back within seconds, and a bot repeating
+ * the bot's words answers its last few; the newest ones are enough, and the item stays small (one
+ * write unit) however fast the chat goes.
+ */
+const MAX_RECENT_REPLIES = 24;
+
+/** The `r_` attributes to drop in this write: too old, or past the newest MAX_RECENT_REPLIES. */
+function removable(
+  hashes: Map<string, number> | undefined,
+  recentSince: number,
+  writing: string[],
+): string[] {
+  const kept = [...(hashes ?? [])].filter(([name]) => !writing.includes(name)).sort((a, b) => b[1] - a[1]);
+  const room = Math.max(0, MAX_RECENT_REPLIES - writing.filter((name) => name.startsWith('r_')).length);
+  return kept.filter(([, at], index) => at < recentSince || index >= room).map(([name]) => name);
 }
 
 /** Tries of an admission: a try is lost only when the container's guess of the breaker was wrong. */

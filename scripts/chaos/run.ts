@@ -16,7 +16,12 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { noContacts } from '../../lib/pipeline/contacts-cache.ts';
+import { toInboundMessage } from '../../lib/pipeline/inbound-message.ts';
+import { createDynamoClients } from '../../lib/state/dynamo.ts';
 import { localQueueNames, QUEUES, queueAttributes } from '../../lib/state/queues.ts';
+import { localTableNames } from '../../lib/state/tables.ts';
 import demoWorld from '../../local/demo-world.json' with { type: 'json' };
 import {
   type Emulator,
@@ -33,7 +38,7 @@ import {
   startSimulator,
 } from '../../local/simulator/index.ts';
 import type { BotConfig } from './bot.ts';
-import { startPollTap } from './tap.ts';
+import { type Delivery, startPollTap } from './tap.ts';
 
 export interface ChaosOptions {
   readonly messages: number;
@@ -84,7 +89,34 @@ export interface ChaosReport {
    */
   readonly replyOutcomeUnknown: number;
   readonly replyOutcomeUnknownBy: Readonly<Record<string, number>>;
+  /**
+   * What no category below explains: `unexplained` plus `unaccounted` when positive. The run's
+   * verdict (with answeredTwice).
+   */
   readonly lost: number;
+  /**
+   * Unreplied after delivery, with a reply claim in the Guards table for its event (and no send the
+   * tap saw answered `sent`): a consumer claimed the reply and was killed around its send. It may
+   * have gone out, so it is never resent (at most once, DESIGN.md invariant 2).
+   */
+  readonly claimedUnsent: number;
+  /**
+   * Unreplied after delivery, no reply claim, and a SIGKILL of the bot within 3 s of the delivery:
+   * the poll answer went to a bot killed before it published the message to the inbound queue.
+   */
+  readonly killedBeforePublish: number;
+  /** Unreplied after delivery and set aside in the inbound DLQ (listed in `dlq`). */
+  readonly inDlq: number;
+  /** Unreplied after delivery with none of the reasons above. */
+  readonly unexplained: number;
+  /**
+   * Unreplied that no poll2 answer carried, less those the counters explain (test messages dropped
+   * at a new login, eventsLost): still queued at the end, or a delivery the tap missed. Negative when
+   * the counters count events that were not test messages.
+   */
+  readonly unaccounted: number;
+  /** Reply claims (`idem#reply|…`) in the Guards table, and those matched to a test message's event. */
+  readonly replyClaims: { readonly total: number; readonly matched: number };
   /** Test messages dropped at a new login: eventsDropped less the kick_message events dropped. */
   readonly droppedMessages: number;
   readonly answeredTwice: number;
@@ -102,8 +134,11 @@ export interface ChaosReport {
   readonly sessions: number;
   readonly kills: number;
   readonly faults: Readonly<Record<string, number>>;
-  readonly dlq: readonly { id: string; receiveCount: string }[];
-  /** Unreplied ids, with their conversation and what happened shortly before they were injected. */
+  readonly dlq: readonly DlqRecord[];
+  /**
+   * Unreplied ids a poll2 answer carried (the unexplained first), with their category, conversation,
+   * reply claims and sends, and what happened shortly before they were injected.
+   */
   readonly lostSample: readonly string[];
   readonly twiceSample: readonly string[];
   readonly botNotices: readonly string[];
@@ -111,7 +146,21 @@ export interface ChaosReport {
   readonly seconds: number;
 }
 
+/** A record in the inbound DLQ: the consumer's `reason` when it put it there itself (dead-letter.ts). */
+export interface DlqRecord {
+  readonly id: string;
+  readonly receiveCount: string;
+  readonly reason?: string;
+}
+
 const ACCOUNT = 20001;
+/** A SIGKILL this soon after a delivery may have taken the poll answer with it, unpublished. */
+const KILL_AFTER_DELIVERY_MS = 3_000;
+/**
+ * The tap notes an answer once it has it all, and may only then see that the bot went: an answer
+ * noted this long after a SIGKILL went to the killed bot too (a new one starts restartAfterMs later).
+ */
+const KILL_BEFORE_NOTED_MS = 1_000;
 const BOT_SCRIPT = fileURLToPath(new URL('./bot.ts', import.meta.url));
 
 /** Who sends in which conversation, from the demo world. */
@@ -393,9 +442,11 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
     });
     schedule(o.killEveryMs, async () => {
       if (o.maxKills !== undefined && kills >= o.maxKills) return;
+      // The time of the signal, not of the exit seen after it: the bot stopped reading then.
+      const at = Date.now();
       await killBot('SIGKILL');
       kills += 1;
-      happened('SIGKILL bot');
+      happenings.push({ at, what: 'SIGKILL bot' });
       await sleep(o.restartAfterMs);
       if (chaosOn) {
         startBot();
@@ -476,8 +527,8 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
     const twice = [...acks].filter(([, n]) => n > 1);
     const unreplied = [...injectedIds].filter(([id]) => !acks.has(id));
     const dlq = await readDlq(sqs, queues.inboundDlq);
-    // Delivered in a poll2 answer (the tap saw it) and never answered: lost by the bot. The other
-    // unreplied ones never left the server: dropped at a new login (or still queued).
+    // The bot's reply claims outlive its kills (the harness's DynamoDB): read before it stops.
+    const claims = await readReplyClaims(dynamo.endpoint, localTableNames('local').guards);
     // Replied once into an answer that could not tell: no client could know, none should resend.
     const unknownBy: Record<string, number> = {};
     const outcomeUnknown = new Set<string>();
@@ -488,29 +539,68 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
       outcomeUnknown.add(id);
       unknownBy[last] = (unknownBy[last] ?? 0) + 1;
     }
+    // Delivered in a poll2 answer (the tap saw it) and never answered: each is given its reason
+    // below. The other unreplied ones never left the server: dropped at a new login, taken off its
+    // queue for a poll whose client was gone (eventsLost), or still queued.
     const deliveredUnreplied = unreplied.filter(([id]) => tap.delivered.has(id) && !outcomeUnknown.has(id));
-    const lostSample = deliveredUnreplied.slice(0, 20).map(([id, { conv, at }]) => {
-      const before = happenings
-        .filter((h) => h.at <= (tap.delivered.get(id)?.at ?? at) + 5_000 && h.at >= at - 1_000)
-        .slice(0, 8)
-        .map((h) => `${h.what} ${h.at - at >= 0 ? '+' : ''}${h.at - at}ms`);
-      const deliveredAt = tap.delivered.get(id)?.at ?? at;
-      return `${id} (${conv}, injected at ${Math.round((at - started) / 1000)}s, delivered ${deliveredAt - at} ms later)${before.length ? `: ${before.join(', ')}` : ''}`;
-    });
+    const neverDelivered = unreplied.filter(([id]) => !tap.delivered.has(id)).length;
+    // eventsDropped counts every event; a kick_message that no poll2 answer carried was dropped too.
+    const droppedMessages = counters.eventsDropped - Math.max(0, (faultCounts.kick ?? 0) - tap.kicks());
+
+    const killTimes = happenings.filter((h) => h.what === 'SIGKILL bot').map((h) => h.at);
+    const dlqIds = new Set(dlq.map((d) => d.id));
+    const fates = new Map<string, Fate>();
+    for (const [id] of deliveredUnreplied) {
+      const delivery = tap.delivered.get(id) as Delivery;
+      fates.set(id, fateOf(id, delivery, claims, tap.sends.get(id) ?? [], killTimes, dlqIds));
+    }
+    const count = (fate: Fate) => [...fates.values()].filter((f) => f === fate).length;
+    const unexplained = count('unexplained');
+    const unaccounted = neverDelivered - droppedMessages - counters.eventsLost;
+    // A check that event keys are computed as the bot computes them: the claims of answered
+    // messages should match too.
+    const deliveredKeys = new Set([...tap.delivered.values()].flatMap(eventKeys));
+    const claimItems = [...claims].flatMap(([key, held]) => held.map(() => key));
+
+    const lostSample = [...deliveredUnreplied]
+      // The unexplained first: they are what the run is about.
+      .sort(([a], [b]) => Number(fates.get(b) === 'unexplained') - Number(fates.get(a) === 'unexplained'))
+      .slice(0, 20)
+      .map(([id, { conv, at }]) => {
+        const delivery = tap.delivered.get(id) as Delivery;
+        const before = happenings
+          .filter((h) => h.at <= delivery.at + 5_000 && h.at >= at - 1_000)
+          .slice(0, 8)
+          .map((h) => `${h.what} ${h.at - at >= 0 ? '+' : ''}${h.at - at}ms`);
+        const held = eventKeys(delivery).flatMap((k) => claims.get(k) ?? []);
+        const facts = [
+          `${conv}, injected at ${Math.round((at - started) / 1000)}s, delivered ${delivery.at - at} ms later`,
+          ...(delivery.times > 1 ? [`in ${delivery.times} poll answers`] : []),
+          ...(held.length > 0 ? [`claims: ${held.map(describeClaim).join(', ')}`] : []),
+          ...(tap.sends.has(id) ? [`sends: ${tap.sends.get(id)?.join(', ')}`] : []),
+        ];
+        return `${id} [${fates.get(id)}] (${facts.join('; ')})${before.length ? `: ${before.join(', ')}` : ''}`;
+      });
     return {
       injected: injectedIds.size,
       replied,
-      // eventsDropped counts every event; a kick_message that no poll2 answer carried was dropped too.
-      droppedMessages: counters.eventsDropped - Math.max(0, (faultCounts.kick ?? 0) - tap.kicks()),
+      droppedMessages,
       replyOutcomeUnknown: outcomeUnknown.size,
       replyOutcomeUnknownBy: unknownBy,
-      lost:
-        injectedIds.size -
-        replied -
-        outcomeUnknown.size -
-        (counters.eventsDropped - Math.max(0, (faultCounts.kick ?? 0) - tap.kicks())),
+      // A negative `unaccounted` is events that were not test messages (kicks lost, echoes): it
+      // explains no test message, so it does not offset an unexplained one.
+      lost: unexplained + Math.max(0, unaccounted),
+      claimedUnsent: count('claimed'),
+      killedBeforePublish: count('killed before publish'),
+      inDlq: count('in the DLQ'),
+      unexplained,
+      unaccounted,
+      replyClaims: {
+        total: claimItems.length,
+        matched: claimItems.filter((key) => deliveredKeys.has(key)).length,
+      },
       deliveredUnreplied: deliveredUnreplied.length,
-      neverDelivered: unreplied.length - deliveredUnreplied.length,
+      neverDelivered,
       deliveredSeen: tap.delivered.size,
       deliveredTwiceSeen: [...tap.delivered.values()].filter((d) => d.times > 1).length,
       kicks: faultCounts.kick ?? 0,
@@ -533,6 +623,107 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
   } finally {
     await stopAll();
   }
+}
+
+/** Why a message delivered in a poll2 answer was not answered. */
+type Fate = 'claimed' | 'killed before publish' | 'in the DLQ' | 'unexplained';
+
+/** A reply claim of the bot (replier.ts `sendOnce`): `status` in_progress (a sent part stays so) or done. */
+interface ReplyClaim {
+  /** `<ruleId>|<part index>`. */
+  readonly part: string;
+  readonly status: string;
+  /** The outcome a `done` claim keeps: `uncertain`, `rejected`… */
+  readonly result?: string;
+}
+
+/**
+ * The bot's event keys for a delivered test message (one per distinct event the tap saw; a
+ * redelivery repeats the same one). The key depends on the account and the event's ids only, not on
+ * contact names, so empty contacts give the key the bot's poller computed.
+ */
+function eventKeys(delivery: Delivery): string[] {
+  const keys = delivery.sightings.flatMap((s) =>
+    s.event ? [toInboundMessage(s.event, String(ACCOUNT), noContacts(0), 0).key] : [],
+  );
+  return [...new Set(keys)];
+}
+
+/**
+ * A claim that says a reply may have gone out: one still in progress (its consumer was killed
+ * around the send; a sent part's claim also stays so, but then the simulator saw the ack), or one
+ * a later consumer found lapsed and kept as uncertain. Not a reply rejected for good.
+ */
+function maybeSent(claim: ReplyClaim): boolean {
+  return claim.status === 'in_progress' || claim.result === 'uncertain';
+}
+
+function describeClaim(claim: ReplyClaim): string {
+  return `${claim.part} ${claim.status}${claim.result ? ` (${claim.result})` : ''}`;
+}
+
+/**
+ * Why a delivered test message went unanswered, from the bot's reply claims and the run's records:
+ * - in the DLQ: set aside by the consumer or by the redrive policy (listed with the DLQ);
+ * - claimed: a consumer claimed the reply and no send of it was answered `sent`, so the consumer
+ *   was killed around the send; it may have gone out, so it is never resent (at most once);
+ * - killed before publish: no claim at all, and the bot was SIGKILLed just after the poll answer
+ *   came: the message was in that bot's memory only, before it reached the inbound queue;
+ * - unexplained: none of these.
+ */
+function fateOf(
+  id: string,
+  delivery: Delivery,
+  claims: ReadonlyMap<string, readonly ReplyClaim[]>,
+  sendVerdicts: readonly string[],
+  killTimes: readonly number[],
+  dlqIds: ReadonlySet<string>,
+): Fate {
+  if (dlqIds.has(id)) return 'in the DLQ';
+  const held = eventKeys(delivery).flatMap((key) => claims.get(key) ?? []);
+  if (held.some(maybeSent) && !sendVerdicts.includes('sent')) return 'claimed';
+  const killedJustAfter = delivery.sightings.some((s) =>
+    killTimes.some((k) => k >= s.at - KILL_BEFORE_NOTED_MS && k <= s.at + KILL_AFTER_DELIVERY_MS),
+  );
+  if (held.length === 0 && killedJustAfter) return 'killed before publish';
+  return 'unexplained';
+}
+
+/**
+ * The bot's reply claims in the Guards table (`idem#reply|<event key>|<rule id>|<part>`, replier.ts
+ * `sendOnce`; items as lib/stores/idempotency-store.ts writes them), by event key.
+ */
+async function readReplyClaims(endpoint: string, tableName: string): Promise<Map<string, ReplyClaim[]>> {
+  const { client, doc } = createDynamoClients({ endpoint });
+  const claims = new Map<string, ReplyClaim[]>();
+  try {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await doc.send(
+        new ScanCommand({
+          TableName: tableName,
+          FilterExpression: 'begins_with(pk, :reply)',
+          ExpressionAttributeValues: { ':reply': 'idem#reply|' },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const m = /^idem#reply\|([^|]+)\|(.+)$/.exec(String(item.pk));
+        if (!m?.[1] || !m[2]) continue;
+        const result = (item.result as { status?: unknown } | undefined)?.status;
+        const claim: ReplyClaim = {
+          part: m[2],
+          status: String(item.status),
+          ...(typeof result === 'string' ? { result } : {}),
+        };
+        claims.set(m[1], [...(claims.get(m[1]) ?? []), claim]);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  } finally {
+    client.destroy();
+  }
+  return claims;
 }
 
 /**
@@ -588,8 +779,8 @@ async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
   );
 }
 
-async function readDlq(sqs: SQSClient, url: string): Promise<{ id: string; receiveCount: string }[]> {
-  const found: { id: string; receiveCount: string }[] = [];
+async function readDlq(sqs: SQSClient, url: string): Promise<DlqRecord[]> {
+  const found: DlqRecord[] = [];
   for (let i = 0; i < 100; i++) {
     const { Messages } = await sqs.send(
       new ReceiveMessageCommand({
@@ -598,12 +789,19 @@ async function readDlq(sqs: SQSClient, url: string): Promise<{ id: string; recei
         WaitTimeSeconds: 0,
         VisibilityTimeout: 600,
         MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        // The consumer's `reason` (functions/consumer/dead-letter.ts); the redrive policy adds none.
+        MessageAttributeNames: ['reason'],
       }),
     );
     if (!Messages || Messages.length === 0) break;
     for (const m of Messages) {
       const id = /chaos (\S+)/.exec(m.Body ?? '')?.[1] ?? (m.Body ?? '').slice(0, 80);
-      found.push({ id, receiveCount: m.Attributes?.ApproximateReceiveCount ?? '?' });
+      const reason = m.MessageAttributes?.reason?.StringValue;
+      found.push({
+        id,
+        receiveCount: m.Attributes?.ApproximateReceiveCount ?? '?',
+        ...(reason !== undefined ? { reason } : {}),
+      });
     }
   }
   return found;
@@ -628,11 +826,22 @@ export function formatReport(r: ChaosReport): string {
     ['replied (distinct ids acked)', r.replied],
     ['replied once, answer ambiguous, not delivered, never resent', r.replyOutcomeUnknown],
     ...Object.entries(r.replyOutcomeUnknownBy).map(([k, v]): [string, number] => [`  ${k}`, v]),
-    ['LOST = injected − replied − ambiguous − dropped at a new login', r.lost],
-    ['  unreplied that a poll2 answer carried (lost after delivery)', r.deliveredUnreplied],
-    ['  unreplied that no poll2 answer carried (dropped/queued)', r.neverDelivered],
+    ['unreplied that a poll2 answer carried', r.deliveredUnreplied],
+    ['  claimed by a consumer killed around its send (maybe sent, never resent)', r.claimedUnsent],
+    ['  in a poll answer read by a bot SIGKILLed before it published it', r.killedBeforePublish],
+    ['  in the inbound DLQ (listed below)', r.inDlq],
+    ['  unexplained', r.unexplained],
+    ['unreplied that no poll2 answer carried', r.neverDelivered],
+    ['  dropped by the server at a new login (test messages, above)', r.droppedMessages],
+    ['  in a poll answer cut by a SIGKILL (eventsLost, above)', c.eventsLost],
+    ['  not accounted for (still queued, or a delivery the tap missed)', r.unaccounted],
+    ['LOST = unexplained + not accounted for', r.lost],
     ['ANSWERED TWICE (ids acked more than once)', r.answeredTwice],
     ['sent twice per part (duplicateSends)', c.duplicateSends],
+    [
+      'reply claims in the Guards table / matched to a test message',
+      `${r.replyClaims.total} / ${r.replyClaims.matched}`,
+    ],
     ['inbound DLQ depth', r.dlq.length],
     ['bot SIGKILLs', r.kills],
     ['simulator faults applied (faultsApplied)', c.faultsApplied],
@@ -642,20 +851,21 @@ export function formatReport(r: ChaosReport): string {
   const out = rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
   out.push('  faults set:', ...Object.entries(r.faults).map(([k, v]) => `    ${k}: ${v}`));
   if (r.dlq.length > 0) {
-    const byCount = new Map<string, number>();
-    for (const d of r.dlq)
-      byCount.set(`received ${d.receiveCount}×`, (byCount.get(`received ${d.receiveCount}×`) ?? 0) + 1);
-    out.push('  DLQ (by receive count):', ...[...byCount].map(([k, v]) => `    ${k}: ${v}`));
+    // The consumer says why when it sets a record aside itself; the redrive policy says nothing.
+    const redrivenAfter = QUEUES.inbound.deadLetter.maxReceiveCount;
     out.push(
-      `  DLQ ids: ${r.dlq
-        .slice(0, 20)
-        .map((d) => d.id)
-        .join(', ')}`,
+      `  DLQ records (first 50 of ${r.dlq.length}):`,
+      ...r.dlq
+        .slice(0, 50)
+        .map(
+          (d) =>
+            `    ${d.id}: ${d.reason !== undefined ? `reason: ${d.reason.slice(0, 200)}` : `redriven after ${redrivenAfter} receives`} (receive count ${d.receiveCount})`,
+        ),
     );
   }
   if (r.lostSample.length > 0)
     out.push(
-      '  unreplied after delivery (first 20), with the chaos around them:',
+      '  unreplied after delivery (first 20, unexplained first), with the chaos around them:',
       ...r.lostSample.map((s) => `    ${s}`),
     );
   if (r.twiceSample.length > 0)

@@ -1,16 +1,43 @@
 /**
  * A pass-through HTTP proxy between the bot and the simulator that notes which test messages each
- * poll2 answer carried, so that a message the server delivered but the bot never answered can be
- * named (the simulator counts deliveries, not which). A bot connection that closes early closes the
+ * poll2 answer carried, and their events, so that a message the server delivered but the bot never
+ * answered can be named (the simulator counts deliveries, not which) and matched to the bot's records
+ * of it (its event key). A bot connection that closes early closes the
  * simulator's side too, so the simulator still sees a client that went away.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isChatEvent } from '../../lib/pipeline/inbound-message.ts';
+import { type PollEvent, parseEvent } from '../../lib/smartqq/poll.ts';
+
+/** A chat message event, the kind the bot publishes (and computes its event key from). */
+export type ChatEvent = Extract<
+  PollEvent,
+  { kind: 'friend_message' | 'group_message' | 'discussion_message' }
+>;
+
+/** One poll2 answer that carried a test message: when the tap saw it, and the event as the bot parses it. */
+export interface Sighting {
+  readonly at: number;
+  /**
+   * The message's event (msg_id, time, from_uin / group_code / did, send_uin), parsed by the bot's
+   * own parser so that the run can compute the bot's event key from it; absent when the answer was
+   * not readable JSON (the id was then found in its text).
+   */
+  readonly event?: ChatEvent;
+}
+
+export interface Delivery {
+  /** The first time seen, and in how many poll2 answers. */
+  at: number;
+  times: number;
+  readonly sightings: Sighting[];
+}
 
 export interface PollTap {
   readonly url: string;
-  /** Test ids (`chaos <id>`) seen in poll2 answers, with the time first seen and how many times. */
-  readonly delivered: Map<string, { at: number; times: number }>;
+  /** Test ids (`chaos <id>`) seen in poll2 answers. */
+  readonly delivered: Map<string, Delivery>;
   /** kick_message events seen in poll2 answers. */
   readonly kicks: () => number;
   /**
@@ -24,7 +51,7 @@ export interface PollTap {
 
 export async function startPollTap(target: string): Promise<PollTap> {
   const upstream = new URL(target);
-  const delivered = new Map<string, { at: number; times: number }>();
+  const delivered = new Map<string, Delivery>();
   let self = () => upstream.host;
   const agent = new http.Agent({ keepAlive: true });
   const sends = new Map<string, string[]>();
@@ -86,13 +113,27 @@ export async function startPollTap(target: string): Promise<PollTap> {
     req.pipe(out);
   });
   let kicks = 0;
+  const sighted = (id: string, event?: ChatEvent) => {
+    const at = Date.now();
+    const seen = delivered.get(id);
+    const sighting = event ? { at, event } : { at };
+    if (seen) {
+      seen.times += 1;
+      seen.sightings.push(sighting);
+    } else delivered.set(id, { at, times: 1, sightings: [sighting] });
+  };
   const note = (text: string) => {
     kicks += text.match(/"poll_type":"kick_message"/g)?.length ?? 0;
-    for (const m of text.matchAll(/chaos (c\d+)/g)) {
-      const id = m[1] as string;
-      const seen = delivered.get(id);
-      if (seen) seen.times += 1;
-      else delivered.set(id, { at: Date.now(), times: 1 });
+    const events = pollEvents(text);
+    if (!events) {
+      // Not JSON (a fault's body, say): the ids are still worth noting, without their events.
+      for (const m of text.matchAll(/chaos (c\d+)/g)) sighted(m[1] as string);
+      return;
+    }
+    for (const event of events) {
+      if (!isChatEvent(event)) continue;
+      const id = /chaos (c\d+)/.exec(event.text)?.[1];
+      if (id) sighted(id, event);
     }
   };
   await new Promise<void>((resolve, reject) => {
@@ -113,6 +154,18 @@ export async function startPollTap(target: string): Promise<PollTap> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** A poll2 answer's events as the bot parses them; undefined when the answer is not JSON. */
+function pollEvents(text: string): PollEvent[] | undefined {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const result = (answer as { result?: unknown } | null)?.result;
+  return Array.isArray(result) ? result.map(parseEvent) : [];
 }
 
 /** A form body `r=<JSON>` as text, so `ack <id>` can be found in it. */

@@ -148,6 +148,23 @@ describe('the conversation guard', () => {
     expect(await at(330_000, 'g')).toEqual({ admitted: true });
   });
 
+  it('keeps the newest replies only, so a busy chat’s item stays small', async () => {
+    const chat = fresh();
+    for (let i = 0; i < 60; i++) {
+      await guard.admit(admission(chat, { incoming: `q${i}`, replies: [`a${i}`], nowMs: T0 + i }));
+    }
+    const { Item } = await dynamo.doc.send(
+      new GetCommand({ TableName: dynamo.names.guards, Key: { pk: `chat#${chat}`, sk: 'guard' } }),
+    );
+    const recent = Object.keys(Item ?? {}).filter((name) => name.startsWith('r_'));
+    expect(recent.length).toBeGreaterThanOrEqual(20);
+    expect(recent.length).toBeLessThanOrEqual(25);
+    // The newest are the ones kept: the last reply's echo is still refused.
+    expect(await guard.admit(admission(chat, { incoming: 'a59', nowMs: T0 + 100 }))).toMatchObject({
+      reason: 'echo_of_recent_reply',
+    });
+  });
+
   it('decides in one write when the container guessed right, and a second container agrees', async () => {
     const chat = fresh();
     const pace = { intervalMs: 10_000, burst: 6 };
