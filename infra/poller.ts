@@ -37,6 +37,9 @@ export interface PollerProps {
   readonly environment: Readonly<Partial<Record<EnvName, string>>>;
 }
 
+/** The poller's memory: $4.49 per account-month at 128 MB, $8.81 at 256 MB (bench/README.md). */
+export const POLLER_MEMORY_MB = 128;
+
 export class Poller extends Construct {
   readonly handler: BotFunction;
   readonly schedule: events.Rule;
@@ -52,7 +55,9 @@ export class Poller extends Construct {
       description: 'QQ bot poller: logs in, long-polls SmartQQ, publishes chat events to the inbound queue',
       timeout: POLLER_TIMEOUT,
       // Mostly waiting on a long poll, and some invocation always runs: kept small to keep it cheap.
-      memorySize: 256,
+      // Peak 88 MB measured at 20 messages a second (`npm run measure:poller-memory`); an account
+      // with very large groups (contacts of hundreds of thousands of members) may want more.
+      memorySize: POLLER_MEMORY_MB,
       // The poller waits to take over from one that ends within a period (lib/pipeline/poller.ts).
       environment: { ...props.environment, POLLER_RATE_MS: String(props.rateMinutes * 60_000) },
     });
