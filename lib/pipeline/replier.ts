@@ -1,8 +1,8 @@
 /**
  * The consumer's work for one inbound message: match the rules (with the loop and flood guards),
- * and send each reply once — each reply is claimed by (event key, rule id) before it is sent and
- * marked done after, so a redelivered record never sends twice (DESIGN.md invariant 2). A 1202 is
- * final too: it was probably delivered, and resending floods.
+ * and send each reply once — each part of a reply is claimed by (event key, rule id, part) just
+ * before it is sent, and the claim is its record, so a redelivered record never sends twice
+ * (DESIGN.md invariant 2). A 1202 is final too: it was probably delivered, and resending floods.
  *
  * Throws `RetryLaterError` for a transient problem (session offline, network): the record is then
  * reported as a batch item failure and retried, and after a few receives it goes to the DLQ.
@@ -140,6 +140,7 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
         message.fromBot ? [...record.contacts.selfUins, message.senderUin] : record.contacts.selfUins,
       ),
       senderListed: senderListed(record, message),
+      messageKey: message.key,
     },
     now(),
   );

@@ -32,6 +32,11 @@ export interface Pace {
 /** A message the rules would answer, put to its conversation's guard. */
 export interface Admission {
   readonly conversation: string;
+  /**
+   * The message's own key: asked again for the same message (a retry after a failed send), the
+   * guard admits it again rather than take the bot's reply to it for an echo.
+   */
+  readonly messageKey: string;
   /** The message's text as received (`asReceived`). */
   readonly incoming: string;
   /** The forms the replies' echoes may take (`echoForms`), remembered when admitted. */
@@ -69,6 +74,8 @@ export interface ReplyGuards {
   readonly selfUins: ReadonlySet<number>;
   /** The sender is in the chat's member list as the bot last loaded it (always, for a friend). */
   readonly senderListed: boolean;
+  /** The message's stable key (its event key), for `Admission.messageKey`. */
+  readonly messageKey: string;
 }
 
 /** How long a sent reply counts as "recent" for the echo guard. */
@@ -111,6 +118,7 @@ export async function planReplies(
   const verdict = await guards.conversation
     .admit({
       conversation,
+      messageKey: guards.messageKey,
       incoming: asReceived(message.text),
       // The whole reply, and each message it is sent as: a long reply comes back as several echoes.
       replies: replies.flatMap((match) => echoForms(match.reply)),

@@ -14,9 +14,8 @@ export const CONSUMER_TIMEOUT_SECONDS = 60;
 /**
  * Concurrent consumer invocations. SQS hands a FIFO batch as many messages of one conversation
  * (message group) as it can, and Lambda scales FIFO consumers by the active groups up to this: a
- * burst over many chats is answered chat by chat side by side, one invocation per chat. Each chat
- * stays in order; the account's send pace (SEND_INTERVAL_MS) is kept in DynamoDB whatever the
- * concurrency.
+ * burst over many chats is answered chat by chat side by side. Each chat stays in order; the
+ * account's send pace (SEND_INTERVAL_MS) is kept in DynamoDB whatever the concurrency.
  */
 export const CONSUMER_MAX_CONCURRENCY = 10;
 

@@ -98,14 +98,20 @@ export class DynamoConversationGuard implements ConversationGuard {
     let known = this.#seen.get(a.conversation);
     for (let attempt = 1; attempt <= ADMIT_ATTEMPTS; attempt++) {
       const idle = known?.tat === undefined || known.tat <= a.nowMs;
-      const names: Record<string, string> = { '#in': incoming, '#last': 'lastReplyAt', '#exp': 'expiresAt' };
-      const values: Record<string, number> = {
+      const names: Record<string, string> = {
+        '#in': incoming,
+        '#last': 'lastReplyAt',
+        '#exp': 'expiresAt',
+        '#key': 'lastMessage',
+      };
+      const values: Record<string, number | string> = {
+        ':key': a.messageKey,
         ':now': a.nowMs,
         ':recentSince': recentSince,
         ':exp': expiresAt(a.nowMs, RECENT_REPLY_SECONDS),
       };
       const conditions = ['(attribute_not_exists(#in) OR #in < :recentSince)'];
-      const sets = ['#last = :now', '#exp = :exp'];
+      const sets = ['#last = :now', '#exp = :exp', '#key = :key'];
       if (!a.senderListed) {
         conditions.push('(attribute_not_exists(#last) OR #last < :echoSince)');
         values[':echoSince'] = echoSince;
@@ -136,7 +142,8 @@ export class DynamoConversationGuard implements ConversationGuard {
             TableName: this.#table,
             Key: key,
             UpdateExpression: `SET ${sets.join(', ')}${removals.length ? ` REMOVE ${removals.map((_, i) => `#old${i}`).join(', ')}` : ''}`,
-            ConditionExpression: conditions.join(' AND '),
+            // The same message again (its send failed and it is retried): admitted again.
+            ConditionExpression: `#key = :key OR ${conditions.length === 1 ? conditions[0] : `(${conditions.join(' AND ')})`}`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',

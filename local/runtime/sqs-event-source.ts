@@ -9,10 +9,10 @@
  * - Dead-letter queue: fauxqs honours the queue's RedrivePolicy itself, as SQS does: a receive that
  *   would exceed maxReceiveCount moves the message to the DLQ instead of returning it. So this loop
  *   does nothing for it, exactly like Lambda's.
- * - FIFO: like SQS, fauxqs fills a receive with as many messages of one group as it can, in order,
- *   and locks the group while any is in flight: a group's later messages are not delivered while
- *   an earlier one is pending, deleted or back after its timeout. So each concurrent receive loop
- *   mostly serves one conversation, as Lambda's FIFO pollers do (they scale by active groups).
+ * - FIFO: fauxqs returns at most one message per group per receive and locks the group while that
+ *   message is in flight (SQS may return up to 10 of a group, in order): either way a group's later
+ *   messages are not delivered while an earlier one is pending, deleted or back after its timeout.
+ *   So locally a batch holds one message of each of up to 10 conversations, handled side by side.
  */
 import {
   DeleteMessageBatchCommand,

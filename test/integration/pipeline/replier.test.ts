@@ -296,6 +296,16 @@ describe('replying', () => {
     await rules.delete(ACCOUNT, 'story');
   });
 
+  it('a newcomer (in no member list yet) whose reply failed for a moment is answered on the retry, not taken for an echo', async () => {
+    await control(sim, 'POST', 'faults', { endpoint: 'send_qun_msg2', retcode: 100012 });
+    const report = await replyWithRetries(inbound('group', 'ping', 987_654), {
+      ...deps,
+      sleep: async () => {},
+    });
+    expect(report).toMatchObject({ replies: 1 });
+    expect((await sent(sim)).map((m) => m.text)).toEqual(['pong']);
+  });
+
   it('a reply claimed by a consumer still at work is retried later, never dropped', async () => {
     const message = inbound('friend', 'ping');
     await deps.idempotency.claim(`reply|${message.key}|ping|0`, 120, Date.now());

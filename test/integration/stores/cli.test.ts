@@ -730,6 +730,7 @@ describe('test', () => {
       breakerHoldMs: 0,
       selfUins: new Set<number>(),
       senderListed: true,
+      messageKey: 'cli-check',
     };
     let answered = 0;
     for (const c of cases) {

@@ -85,8 +85,10 @@ describe('cooldowns', () => {
 
 describe('the conversation guard', () => {
   const off = { intervalMs: 0, burst: 1 };
+  let keys = 0;
   const admission = (conversation: string, over: Partial<Admission> = {}): Admission => ({
     conversation,
+    messageKey: `m${keys++}`,
     incoming: 'hi',
     replies: ['hello'],
     senderListed: true,
@@ -129,6 +131,19 @@ describe('the conversation guard', () => {
     await guard.admit(admission(later));
     expect(await guard.admit(admission(later, { ...stranger, nowMs: T0 + 121_000 }))).toEqual({
       admitted: true,
+    });
+  });
+
+  it('admits the same message again (a retry after a failed send), never taking its own reply for an echo', async () => {
+    const chat = fresh();
+    const newcomer = admission(chat, { incoming: 'hi all', senderListed: false, replies: ['welcome'] });
+    expect(await guard.admit(newcomer)).toEqual({ admitted: true });
+    expect(await guard.admit({ ...newcomer, nowMs: T0 + 1_000 })).toEqual({ admitted: true });
+    // Another message from an unlisted sender just after the reply is still the echo.
+    expect(
+      await guard.admit(admission(chat, { incoming: 'hi all', senderListed: false, nowMs: T0 + 2_000 })),
+    ).toMatchObject({
+      reason: 'own_echo',
     });
   });
 

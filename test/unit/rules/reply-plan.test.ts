@@ -54,6 +54,7 @@ function setup(...rules: RuleInput[]) {
     breakerHoldMs: 0,
     selfUins: new Set([999]),
     senderListed: true,
+    messageKey: 'message-1',
   };
   return { ruleSet, guards };
 }
