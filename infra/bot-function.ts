@@ -132,4 +132,9 @@ export class BotFunction extends Construct {
   }
 }
 
-export type SqsAction = 'SendMessage' | 'ReceiveMessage' | 'DeleteMessage' | 'GetQueueAttributes';
+export type SqsAction =
+  | 'SendMessage'
+  | 'ReceiveMessage'
+  | 'DeleteMessage'
+  | 'GetQueueAttributes'
+  | 'ChangeMessageVisibility';

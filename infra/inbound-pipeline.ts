@@ -40,12 +40,13 @@ export class InboundPipeline extends Construct {
       'DynamoIdempotencyStore',
       'DynamoSendPacing',
     ]);
-    // What Lambda's poller needs (the AWSLambdaSQSQueueExecutionRole actions); the code never
-    // touches the queue itself, so it gets no URL.
-    this.consumer.useQueue(undefined, queues.inbound, [
+    // What Lambda's poller needs (the AWSLambdaSQSQueueExecutionRole actions), and the visibility
+    // of a failed record whose send turn is seconds away (functions/consumer/defer.ts).
+    this.consumer.useQueue('INBOUND_QUEUE_URL', queues.inbound, [
       'ReceiveMessage',
       'DeleteMessage',
       'GetQueueAttributes',
+      'ChangeMessageVisibility',
     ]);
     // A record that can never parse goes to the DLQ at once (functions/consumer/dead-letter.ts),
     // rather than holding its conversation back until the redrive policy moves it.

@@ -7,7 +7,8 @@
  *   keep its order.
  * - A record whose handling throws is reported in `batchItemFailures`, and so is every later record
  *   of its conversation in the batch, unprocessed: they come back together, in order, after the
- *   visibility timeout. The other conversations go on.
+ *   visibility timeout — or, when the failure says when it can succeed (a send turn seconds away),
+ *   then (`defer`). The other conversations go on.
  * - A body that does not parse can never succeed: it goes to the inbound DLQ at once and counts as
  *   handled, so its conversation does not wait 3 × the visibility timeout for the redrive. If the
  *   DLQ does not take it, it is reported failed like any other record (nothing is lost).
@@ -21,15 +22,18 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { PipelineMetrics } from '../../lib/pipeline/poller.ts';
 import type { InboundMessage } from '../../lib/pipeline/ports.ts';
-import type { ReplyReport } from '../../lib/pipeline/replier.ts';
+import { type ReplyReport, RetryLaterError } from '../../lib/pipeline/replier.ts';
 import { InboundMessageError, parseInboundMessage } from '../../lib/queue/inbound-queue.ts';
 import type { DeadLetterSender } from './dead-letter.ts';
+import type { RecordDeferrer } from './defer.ts';
 
 export interface ConsumerDeps {
   /** Answers one message (`replyTo` with the stores); throws to have the record retried. */
   readonly reply: (message: InboundMessage, remainingMs: () => number) => Promise<ReplyReport>;
   /** Sets a record that cannot parse aside in the inbound DLQ. */
   readonly deadLetter: DeadLetterSender;
+  /** Brings failed records back sooner than the visibility timeout (a send turn seconds away). */
+  readonly defer: RecordDeferrer;
   readonly logger: Logger;
   /** Published after each invocation (logMetrics). */
   readonly metrics: Metrics;
@@ -102,6 +106,41 @@ export function createConsumerHandler(deps: ConsumerDeps) {
       });
     };
 
+    /**
+     * A conversation that failed for a send turn seconds away comes back when the turn is due: its
+     * failed record and the later ones failed with it (they hold the conversation while in flight).
+     */
+    const deferDue = async (failedRecords: readonly SQSRecord[]) => {
+      const byGroup = new Map<string, { records: SQSRecord[]; retryAfterMs?: number }>();
+      for (const record of failedRecords) {
+        const group = record.attributes.MessageGroupId ?? record.messageId;
+        const entry = byGroup.get(group) ?? { records: [] };
+        const error = failed.get(record.messageId);
+        if (
+          entry.records.length === 0 &&
+          error instanceof RetryLaterError &&
+          error.retryAfterMs !== undefined
+        ) {
+          entry.retryAfterMs = error.retryAfterMs;
+        }
+        entry.records.push(record);
+        byGroup.set(group, entry);
+      }
+      for (const { records, retryAfterMs } of byGroup.values()) {
+        if (retryAfterMs === undefined) continue;
+        try {
+          await deps.defer(records, retryAfterMs / 1000);
+        } catch (err) {
+          // They come back after the visibility timeout instead: later, never lost.
+          logger.warn('failed records not brought back early', {
+            ...recordFields(records[0] as SQSRecord),
+            records: records.length,
+            ...errorFields(err),
+          });
+        }
+      }
+    };
+
     // One conversation: in order, and nothing after its first failure (FIFO).
     const handleConversation = async (records: readonly SQSRecord[]): Promise<void> => {
       for (const [index, record] of records.entries()) {
@@ -120,6 +159,7 @@ export function createConsumerHandler(deps: ConsumerDeps) {
 
     // In batch order, each failed record with its reason.
     const failedRecords = event.Records.filter((record) => failed.has(record.messageId));
+    await deferDue(failedRecords);
     for (const record of failedRecords) {
       const error = failed.get(record.messageId);
       const retryable =

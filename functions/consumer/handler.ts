@@ -16,6 +16,7 @@ import { createAwsClients } from '../shared/aws-clients.ts';
 import { createObservability } from '../shared/observability.ts';
 import { createConsumerHandler } from './consumer.ts';
 import { sqsDeadLetterSender } from './dead-letter.ts';
+import { sqsRecordDeferrer } from './defer.ts';
 
 const env = readEnv([
   'ACCOUNT',
@@ -32,6 +33,7 @@ const env = readEnv([
   'SEND_BURST',
   'CONVERSATION_REPLIES_PER_MINUTE',
   'INBOUND_DLQ_URL',
+  'INBOUND_QUEUE_URL',
 ]);
 const { doc, sqs } = createAwsClients(env);
 const { logger, metrics, log, counts } = createObservability('consumer', env.ACCOUNT);
@@ -68,6 +70,7 @@ const base = {
 export const handler = createConsumerHandler({
   reply: (message, remainingMs) => replyWithRetries(message, { ...base, remainingMs }),
   deadLetter: sqsDeadLetterSender(sqs, env.INBOUND_DLQ_URL),
+  defer: sqsRecordDeferrer(sqs, env.INBOUND_QUEUE_URL),
   logger,
   metrics,
   counts,

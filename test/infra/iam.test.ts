@@ -89,7 +89,7 @@ describe('each function may touch only its own tables, queues and secret', () =>
     );
   });
 
-  it('consumer: its log group; Sessions; reading Rules (no Scan, no writes); Guards; receiving from the inbound queue; sending to the DLQ', () => {
+  it('consumer: its log group; Sessions; reading Rules (no Scan, no writes); Guards; receiving from the inbound queue (and deferring a record); sending to the DLQ', () => {
     expect(grantsOf(fns.consumer)).toEqual(
       [
         ...on(ids.ConsumerLogs as string, 'logs:CreateLogStream', 'logs:PutLogEvents'),
@@ -102,7 +102,14 @@ describe('each function may touch only its own tables, queues and secret', () =>
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
         ),
-        ...on(ids.Inbound as string, 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'),
+        // ChangeMessageVisibility: a record whose send turn is seconds away comes back then.
+        ...on(
+          ids.Inbound as string,
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:ReceiveMessage',
+        ),
         // A record that can never parse is set aside at once (functions/consumer/dead-letter.ts).
         ...on(ids.InboundDlq as string, 'sqs:SendMessage'),
       ].sort(),

@@ -224,7 +224,8 @@ describe('replying', () => {
     const asleep = new Promise<void>((resolve) => {
       waiting = resolve;
     });
-    const pace = { intervalMs: 2_000, burst: 1 };
+    // A turn under a second away is waited for (MAX_TURN_WAIT_MS); the consumer dies meanwhile.
+    const pace = { intervalMs: 900, burst: 1 };
     const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
     await replyTo(inbound('discussion', 'ping'), { ...deps, sendPace: pace, sleep }); // takes the turn there is
     // Killed in its sleep: the wait never ends, and nothing after it runs.
@@ -298,10 +299,9 @@ describe('replying', () => {
 
   it('a newcomer (in no member list yet) whose reply failed for a moment is answered on the retry, not taken for an echo', async () => {
     await control(sim, 'POST', 'faults', { endpoint: 'send_qun_msg2', retcode: 100012 });
-    const report = await replyWithRetries(inbound('group', 'ping', 987_654), {
-      ...deps,
-      sleep: async () => {},
-    });
+    // Two hours on: no reply of the tests above is recent in the group.
+    const later = { ...deps, sleep: async () => {}, now: () => Date.now() + 7_200_000 };
+    const report = await replyWithRetries(inbound('group', 'ping', 987_654), later);
     expect(report).toMatchObject({ replies: 1 });
     expect((await sent(sim)).map((m) => m.text)).toEqual(['pong']);
   });
@@ -427,7 +427,7 @@ describe('replying', () => {
 });
 
 describe('the cost of a reply', () => {
-  it('at most three DynamoDB round trips and three write units per reply, with the default pacing and breaker', async () => {
+  it('at most three DynamoDB round trips and three write units per reply, with pacing and the breaker on', async () => {
     const metered = createDynamoClients({ endpoint: dynamo.endpoint });
     const meter = meterDynamoCalls(metered.client);
     const guards = { doc: metered.doc, tableName: dynamo.names.guards };
@@ -441,7 +441,8 @@ describe('the cost of a reply', () => {
       conversationGuard: new DynamoConversationGuard(guards),
       idempotency: new DynamoIdempotencyStore(guards),
       pacing: new DynamoSendPacing(guards),
-      sendPace: { intervalMs: 3_000, burst: 3 },
+      // Pacing on, with turns close enough to be waited for in the invocation.
+      sendPace: { intervalMs: 500, burst: 3 },
       conversationPace: conversationPace(6),
       // An hour on: the breakers tripped by the tests above are quiet again.
       now: () => Date.now() + 3_600_000,

@@ -53,11 +53,17 @@ interface Consumer {
   /** The event keys `reply` was called with, in order. */
   readonly replied: string[];
   readonly deadLetters: { record: SQSRecord; reason: string }[];
+  /** The visibility changes asked: record ids and seconds. */
+  readonly deferred: { ids: string[]; seconds: number }[];
 }
 
 interface Behaviour {
   /** Event keys whose reply throws RetryLaterError. */
   readonly retry?: readonly string[];
+  /** Event keys whose reply throws RetryLaterError for a send turn this many ms away. */
+  readonly turnIn?: Readonly<Record<string, number>>;
+  /** Whether SQS refuses the visibility change; default it takes it. */
+  readonly deferRefused?: boolean;
   /** Event keys whose reply takes a while. */
   readonly slow?: readonly string[];
   /** Whether the DLQ takes what it is sent; default yes. */
@@ -70,12 +76,18 @@ function consumer(behaviour: Behaviour = {}): Consumer {
   const timeline: string[] = [];
   const replied: string[] = [];
   const deadLetters: Consumer['deadLetters'] = [];
+  const deferred: Consumer['deferred'] = [];
   const { logger, metrics, counts } = createObservability('consumer', ACCOUNT);
   const deps: ConsumerDeps = {
     reply: async (message) => {
       replied.push(message.key);
       timeline.push(`start ${message.key}`);
       await tick(behaviour.slow?.includes(message.key) ? 30 : 1);
+      const turnIn = behaviour.turnIn?.[message.key];
+      if (turnIn !== undefined) {
+        timeline.push(`fail ${message.key}`);
+        throw new RetryLaterError(`next send turn is ${turnIn} ms away`, turnIn);
+      }
       if (behaviour.retry?.includes(message.key)) {
         timeline.push(`fail ${message.key}`);
         throw new RetryLaterError(`session of account ${message.account} is offline`);
@@ -93,11 +105,15 @@ function consumer(behaviour: Behaviour = {}): Consumer {
       timeline.push(`dead-letter ${dead.messageId}`);
       deadLetters.push({ record: dead, reason });
     },
+    defer: async (records, seconds) => {
+      if (behaviour.deferRefused) throw new Error('AccessDenied');
+      deferred.push({ ids: records.map((r) => r.messageId), seconds });
+    },
     logger,
     metrics,
     counts,
   };
-  return { handler: createConsumerHandler(deps), timeline, replied, deadLetters };
+  return { handler: createConsumerHandler(deps), timeline, replied, deadLetters, deferred };
 }
 
 /** The timeline's entries about these records, in order. */
@@ -148,6 +164,21 @@ describe('the consumer: one FIFO batch', () => {
     // b1 and c1 started while a1 was still being answered, and were done before it.
     expect(timeline.indexOf('start b1')).toBeLessThan(timeline.indexOf('end a1'));
     expect(timeline.indexOf('end c1')).toBeLessThan(timeline.indexOf('end a1'));
+  });
+
+  it('a record whose send turn is seconds away comes back then, with the rest of its conversation; others wait the visibility timeout', async () => {
+    const { handler, deferred } = consumer({ turnIn: { a1: 2_500 }, retry: ['b1'] });
+    const event = sqsEvent(record('a1', A), record('b1', B), record('a2', A), record('c1', C));
+    expect(await handler(event, lambdaContext())).toEqual(failures('a1', 'b1', 'a2'));
+    expect(deferred).toEqual([{ ids: ['a1', 'a2'], seconds: 2.5 }]);
+  });
+
+  it('a visibility change SQS refuses leaves the records to the visibility timeout: still reported failed', async () => {
+    const { handler } = consumer({ turnIn: { a1: 2_500 }, deferRefused: true });
+    const event = sqsEvent(record('a1', A), record('c1', C));
+    expect(await handler(event, lambdaContext())).toEqual(failures('a1'));
+    const warning = output.json().find((line) => line.message === 'failed records not brought back early');
+    expect(warning).toMatchObject({ messageId: 'a1', records: 1, errorMessage: 'AccessDenied' });
   });
 
   it('sends a record that can never parse to the DLQ at once and counts it handled: its conversation goes on, unlike after a retryable failure', async () => {
