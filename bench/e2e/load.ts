@@ -5,23 +5,11 @@
  * simulator taking its answer (`onSent`), in ms, into an HDR histogram.
  */
 import hdr from 'hdr-histogram-js';
+import { DEMO_SPEAKERS } from '../../local/demo-speakers.ts';
 import type { MessageInput, Simulator } from '../../local/simulator/index.ts';
 import type { SentRecord } from '../../local/simulator/sent-log.ts';
 
 export const ACCOUNT = 20001;
-
-/** Who speaks in which conversation (the demo world): 4 friends, 2 groups, 1 discussion. */
-const CONVERSATIONS: readonly Omit<MessageInput, 'text'>[] = [
-  { type: 'friend', from: 10001 },
-  { type: 'friend', from: 10002 },
-  { type: 'friend', from: 10003 },
-  { type: 'friend', from: 10004 },
-  { type: 'group', group: 'Hiking Club', from: 10001 },
-  { type: 'group', group: 'Hiking Club', from: 10002 },
-  { type: 'group', group: 'Tea & Code', from: 10004 },
-  { type: 'discussion', discussion: 'Weekend plans', from: 10001 },
-  { type: 'discussion', discussion: 'Weekend plans', from: 10003 },
-];
 
 export interface Scenario {
   readonly name: string;
@@ -72,7 +60,7 @@ export async function runScenario(
       if (wait > 0) await sleep(wait);
     }
     const id = `${prefix}${i}`;
-    const conversation = CONVERSATIONS[i % CONVERSATIONS.length] as Omit<MessageInput, 'text'>;
+    const conversation = DEMO_SPEAKERS[i % DEMO_SPEAKERS.length] as Omit<MessageInput, 'text'>;
     injectedAt.set(id, Date.now());
     sim.injectMessage({ ...conversation, text: `bench ${id}`, account: ACCOUNT } as MessageInput);
     if (i % 50 === 0) progress(countAnswered(injectedAt, answers), scenario.messages);

@@ -22,6 +22,7 @@ import { toInboundMessage } from '../../lib/pipeline/inbound-message.ts';
 import { createDynamoClients } from '../../lib/state/dynamo.ts';
 import { localQueueNames, QUEUES, queueAttributes } from '../../lib/state/queues.ts';
 import { localTableNames } from '../../lib/state/tables.ts';
+import { DEMO_SPEAKERS } from '../../local/demo-speakers.ts';
 import demoWorld from '../../local/demo-world.json' with { type: 'json' };
 import {
   type Emulator,
@@ -162,22 +163,6 @@ const KILL_AFTER_DELIVERY_MS = 3_000;
  */
 const KILL_BEFORE_NOTED_MS = 1_000;
 const BOT_SCRIPT = fileURLToPath(new URL('./bot.ts', import.meta.url));
-
-/** Who sends in which conversation, from the demo world. */
-const CONVERSATIONS: readonly Omit<MessageInput, 'text'>[] = [
-  { type: 'friend', from: 10001 },
-  { type: 'friend', from: 10002 },
-  { type: 'friend', from: 10003 },
-  { type: 'friend', from: 10004 },
-  { type: 'group', group: 'Hiking Club', from: 10001 },
-  { type: 'group', group: 'Hiking Club', from: 10002 },
-  { type: 'group', group: 'Hiking Club', from: 10003 },
-  { type: 'group', group: 'Tea & Code', from: 10002 },
-  { type: 'group', group: 'Tea & Code', from: 10004 },
-  { type: 'discussion', discussion: 'Weekend plans', from: 10001 },
-  { type: 'discussion', discussion: 'Weekend plans', from: 10002 },
-  { type: 'discussion', discussion: 'Weekend plans', from: 10003 },
-];
 
 /** The AWS SDK's warning about Node 20, in every child's output. */
 const NODE_WARNING =
@@ -391,7 +376,7 @@ export async function runChaos(input: Partial<ChaosOptions> = {}): Promise<Chaos
     let next = 0;
     let offlineRefusals = 0;
     const injectOne = (): boolean => {
-      const conv = pick(CONVERSATIONS);
+      const conv = pick(DEMO_SPEAKERS);
       const id = `c${next}`;
       try {
         sim.injectMessage({ ...conv, text: `chaos ${id}`, account: ACCOUNT } as MessageInput);
