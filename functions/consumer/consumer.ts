@@ -7,7 +7,7 @@
  *   keep its order.
  * - A record whose handling throws is reported in `batchItemFailures`, and so is every later record
  *   of its conversation in the batch, unprocessed: they come back together, in order, after the
- *   visibility timeout — or, when the failure says when it can succeed (a send turn seconds away),
+ *   visibility timeout — or, when the failure says when it can succeed (a send turn after the invocation),
  *   then (`defer`). The other conversations go on.
  * - A body that does not parse can never succeed: it goes to the inbound DLQ at once and counts as
  *   handled, so its conversation does not wait 3 × the visibility timeout for the redrive. If the
@@ -32,7 +32,7 @@ export interface ConsumerDeps {
   readonly reply: (message: InboundMessage, remainingMs: () => number) => Promise<ReplyReport>;
   /** Sets a record that cannot parse aside in the inbound DLQ. */
   readonly deadLetter: DeadLetterSender;
-  /** Brings failed records back sooner than the visibility timeout (a send turn seconds away). */
+  /** Brings failed records back sooner than the visibility timeout (a send turn after the invocation). */
   readonly defer: RecordDeferrer;
   readonly logger: Logger;
   /** Published after each invocation (logMetrics). */
@@ -107,7 +107,7 @@ export function createConsumerHandler(deps: ConsumerDeps) {
     };
 
     /**
-     * A conversation that failed for a send turn seconds away comes back when the turn is due: its
+     * A conversation that failed for a send turn after the invocation comes back when the turn is due: its
      * failed record and the later ones failed with it (they hold the conversation while in flight).
      */
     const deferDue = async (failedRecords: readonly SQSRecord[]) => {

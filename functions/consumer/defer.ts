@@ -1,7 +1,7 @@
 /**
  * Bringing failed records back when they can succeed rather than after the queue's visibility
- * timeout (6 minutes): a reply whose send turn is seconds away is not waited for on the bill, its
- * record comes back then. In a FIFO queue a conversation's later records in the batch are failed
+ * timeout (6 minutes): a reply whose send turn comes after the invocation's end takes none, and its
+ * record comes back when the turn is due. In a FIFO queue a conversation's later records in the batch are failed
  * with it and stay in flight, holding the conversation: they are brought back at the same time.
  */
 import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';

@@ -76,12 +76,6 @@ const REPLY_RECORD_SECONDS = 24 * 3600;
 const IN_PROGRESS_SECONDS = 120;
 /** Kept back from the invocation's time when waiting for a send slot. */
 const SAFETY_MS = 5_000;
-/**
- * The longest a reply waits for its send turn in the invocation: a turn further off takes none,
- * and the record comes back when it is due (the consumer sets its visibility), rather than the
- * consumer sleeping for seconds on the bill.
- */
-export const MAX_TURN_WAIT_MS = 1_000;
 
 /** What is kept of a reply's part when it was not sent (a sent part's claim says so). */
 type ReplyRecord = {
@@ -111,7 +105,7 @@ export async function replyWithRetries(message: InboundMessage, deps: ReplierDep
     } catch (err) {
       const waitMs = RETRY_WAITS_MS[attempt];
       if (!(err instanceof RetryLaterError) || waitMs === undefined) throw err;
-      // A send turn seconds away is not slept for on the bill: the record comes back for it.
+      // A send turn past this invocation: the record comes back when it is due.
       if (err.retryAfterMs !== undefined) throw err;
       if (deps.remainingMs() - waitMs < SAFETY_MS) throw err;
       deps.log.info('reply failed for a moment: trying again', { attempt: attempt + 1, reason: err.message });
@@ -292,14 +286,15 @@ async function sendOnce(
 
 /**
  * A part's turn, paced per account like any message (shared with the send API): a part that must
- * wait up to MAX_TURN_WAIT_MS is delayed; one whose turn is further off takes none and is retried
- * when it is due.
+ * wait is delayed, not dropped; one whose turn comes too late for this invocation takes none, and
+ * its record comes back when the turn is due (the consumer sets its visibility).
  */
 async function waitForSendTurn(message: InboundMessage, deps: ReplierDeps): Promise<void> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const maxWaitMs = Math.min(MAX_TURN_WAIT_MS, deps.remainingMs() - SAFETY_MS);
-  const turn = await deps.pacing.take(message.account, deps.sendPace, now(), maxWaitMs);
+  // Waited for in the invocation, however long it has: a record failed for its turn would come
+  // back counting one more receive, and a conversation under steady pacing would reach the DLQ.
+  const turn = await deps.pacing.take(message.account, deps.sendPace, now(), deps.remainingMs() - SAFETY_MS);
   if (!turn.ok)
     throw new RetryLaterError(`next send turn is ${turn.retryAfterMs} ms away`, turn.retryAfterMs);
   const wait = turn.atMs - now();

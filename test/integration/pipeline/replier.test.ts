@@ -224,8 +224,7 @@ describe('replying', () => {
     const asleep = new Promise<void>((resolve) => {
       waiting = resolve;
     });
-    // A turn under a second away is waited for (MAX_TURN_WAIT_MS); the consumer dies meanwhile.
-    const pace = { intervalMs: 900, burst: 1 };
+    const pace = { intervalMs: 2_000, burst: 1 };
     const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
     await replyTo(inbound('discussion', 'ping'), { ...deps, sendPace: pace, sleep }); // takes the turn there is
     // Killed in its sleep: the wait never ends, and nothing after it runs.
@@ -441,7 +440,6 @@ describe('the cost of a reply', () => {
       conversationGuard: new DynamoConversationGuard(guards),
       idempotency: new DynamoIdempotencyStore(guards),
       pacing: new DynamoSendPacing(guards),
-      // Pacing on, with turns close enough to be waited for in the invocation.
       sendPace: { intervalMs: 500, burst: 3 },
       conversationPace: conversationPace(6),
       // An hour on: the breakers tripped by the tests above are quiet again.

@@ -166,7 +166,7 @@ describe('the consumer: one FIFO batch', () => {
     expect(timeline.indexOf('end c1')).toBeLessThan(timeline.indexOf('end a1'));
   });
 
-  it('a record whose send turn is seconds away comes back then, with the rest of its conversation; others wait the visibility timeout', async () => {
+  it('a record whose send turn is after the invocation comes back then, with the rest of its conversation; others wait the visibility timeout', async () => {
     const { handler, deferred } = consumer({ turnIn: { a1: 2_500 }, retry: ['b1'] });
     const event = sqsEvent(record('a1', A), record('b1', B), record('a2', A), record('c1', C));
     expect(await handler(event, lambdaContext())).toEqual(failures('a1', 'b1', 'a2'));
