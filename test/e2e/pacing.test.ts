@@ -22,7 +22,13 @@ const RULES = [
 let e2e: E2eRuntime;
 beforeAll(async () => {
   // One send per 1.5 s, no burst: six replies at once need 7.5 s of turns.
-  e2e = await startE2eRuntime({ rules: RULES, sendIntervalMs: 1_500, sendBurst: 1 });
+  // The circuit breaker (6 replies a minute per chat) is off here: this file is about the pace.
+  e2e = await startE2eRuntime({
+    rules: RULES,
+    sendIntervalMs: 1_500,
+    sendBurst: 1,
+    functionEnvironment: { CONVERSATION_REPLIES_PER_MINUTE: '0' },
+  });
   await e2e.waitForSession('online');
 }, 60_000);
 afterAll(() => e2e?.close());
@@ -41,4 +47,26 @@ it('answers a burst in two chats under pacing, each chat in order, none lost to 
   expect(chat('friend')).toEqual(['got 1', 'got 2', 'got 3']);
   expect(chat('group')).toEqual(['got 1', 'got 2', 'got 3']);
   expect(e2e.sim.counters().duplicateSends).toBe(0);
+}, 90_000);
+
+it('a chatty chat does not starve a quiet one: the quiet chat is answered within the first turns', async () => {
+  const before = e2e.sim.sent().length;
+  for (let i = 11; i <= 15; i++) e2e.inject({ type: 'friend', from: 10001, text: `n ${i}` });
+  e2e.inject({ type: 'group', group: 'Tea & Code', from: 10004, text: 'n 99' });
+  const deadline = Date.now() + 60_000;
+  const replies = () =>
+    e2e.sim
+      .sent()
+      .slice(before)
+      .filter((m) => m.text.startsWith('got '));
+  while (replies().length < 6 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  const order = replies().map((m) => `${m.type}:${m.text}`);
+  expect(order).toHaveLength(6);
+  // One record per chat is in flight at a time (FIFO): the quiet chat takes the second turn at the
+  // latest, not the sixth.
+  expect(order.indexOf('group:got 99')).toBeLessThanOrEqual(1);
+  expect(order.filter((o) => o.startsWith('friend:'))).toEqual(
+    ['got 11', 'got 12', 'got 13', 'got 14', 'got 15'].map((t) => `friend:${t}`),
+  );
 }, 90_000);
