@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { addConsumedCapacity, CAPACITY_OPERATIONS, type Capacity } from '../../lib/state/call-meter.ts';
 
 export interface Meter {
   readonly url: string;
@@ -14,23 +15,6 @@ export interface Meter {
   readonly units: { read: number; write: number };
   reset(): void;
   close(): Promise<void>;
-}
-
-const WITH_CAPACITY = new Set([
-  'GetItem',
-  'PutItem',
-  'UpdateItem',
-  'DeleteItem',
-  'Query',
-  'Scan',
-  'BatchGetItem',
-  'BatchWriteItem',
-]);
-
-interface Capacity {
-  CapacityUnits?: number;
-  ReadCapacityUnits?: number;
-  WriteCapacityUnits?: number;
 }
 
 export async function startMeter(target: string): Promise<Meter> {
@@ -47,7 +31,7 @@ export async function startMeter(target: string): Promise<Meter> {
       calls.set(op, (calls.get(op) ?? 0) + 1);
       let body = Buffer.concat(chunks);
       const dynamo = targetHeader.startsWith('DynamoDB_');
-      if (dynamo && WITH_CAPACITY.has(op)) {
+      if (dynamo && CAPACITY_OPERATIONS.has(op)) {
         const input = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
         input.ReturnConsumedCapacity ??= 'TOTAL';
         body = Buffer.from(JSON.stringify(input));
@@ -91,17 +75,10 @@ export async function startMeter(target: string): Promise<Meter> {
 }
 
 function addUnits(op: string, text: string, units: { read: number; write: number }): void {
-  let consumed: Capacity | Capacity[] | undefined;
   try {
-    consumed = (JSON.parse(text) as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
+    const { ConsumedCapacity } = JSON.parse(text) as { ConsumedCapacity?: Capacity | Capacity[] };
+    addConsumedCapacity(op, ConsumedCapacity, units);
   } catch {
-    return;
-  }
-  for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
-    if (c.ReadCapacityUnits !== undefined || c.WriteCapacityUnits !== undefined) {
-      units.read += c.ReadCapacityUnits ?? 0;
-      units.write += c.WriteCapacityUnits ?? 0;
-    } else if (/Get|Query|Scan/.test(op)) units.read += c.CapacityUnits ?? 0;
-    else units.write += c.CapacityUnits ?? 0;
+    // not JSON: nothing consumed to count
   }
 }

@@ -14,7 +14,7 @@
 import { randomInt } from 'node:crypto';
 import { SmartQQClient } from '../smartqq/client.ts';
 import type { SmartQQHosts } from '../smartqq/endpoints.ts';
-import { Session } from '../smartqq/session.ts';
+import { Session, type SessionJson } from '../smartqq/session.ts';
 import type { SessionRecord, SessionStore } from './ports.ts';
 
 /** How long a container trusts the session record it read. */
@@ -63,23 +63,28 @@ export class SessionCache {
 
 export class SmartQQClients {
   readonly #hosts: SmartQQHosts;
-  readonly #clients = new Map<string, { client: SmartQQClient; session: string }>();
+  readonly #clients = new Map<string, { client: SmartQQClient; stored: SessionJson; key: string }>();
 
   constructor(hosts: SmartQQHosts) {
     this.#hosts = hosts;
   }
 
   /** The account's client for this stored session: the same one while the session is unchanged. */
-  clientFor(account: string, session: NonNullable<SessionRecord['session']>): SmartQQClient {
-    const key = JSON.stringify(session);
+  clientFor(account: string, session: SessionJson): SmartQQClient {
     const kept = this.#clients.get(account);
-    if (kept?.session === key) return kept.client;
+    // The session cache hands the same object back while it keeps a record: no comparison needed.
+    if (kept?.stored === session) return kept.client;
+    const key = JSON.stringify(session);
+    if (kept?.key === key) {
+      this.#clients.set(account, { ...kept, stored: session });
+      return kept.client;
+    }
     kept?.client.close();
     const restored = Session.fromJSON(session);
     // The web client's seq, from a random start: containers sending in one second differ.
     restored.msgIdSeq = randomInt(10_000);
     const client = new SmartQQClient({ hosts: this.#hosts, session: restored });
-    this.#clients.set(account, { client, session: key });
+    this.#clients.set(account, { client, stored: session, key });
     return client;
   }
 

@@ -14,58 +14,72 @@ export interface CallMeter {
   reset(): void;
 }
 
-const WITH_CAPACITY = new Set([
-  'GetItemCommand',
-  'PutItemCommand',
-  'UpdateItemCommand',
-  'DeleteItemCommand',
-  'QueryCommand',
-  'BatchWriteItemCommand',
-  'BatchGetItemCommand',
+/** The DynamoDB operations that report the capacity they consumed when asked. */
+export const CAPACITY_OPERATIONS: ReadonlySet<string> = new Set([
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'Scan',
+  'BatchWriteItem',
+  'BatchGetItem',
 ]);
 
-interface Capacity {
+export interface Capacity {
   CapacityUnits?: number;
   ReadCapacityUnits?: number;
   WriteCapacityUnits?: number;
 }
 
+/** Adds a call's `ConsumedCapacity` (one or a list) to `units`, as read or write by the operation. */
+export function addConsumedCapacity(
+  operation: string,
+  consumed: Capacity | Capacity[] | undefined,
+  units: { read: number; write: number },
+): void {
+  for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+    if (c.ReadCapacityUnits !== undefined || c.WriteCapacityUnits !== undefined) {
+      units.read += c.ReadCapacityUnits ?? 0;
+      units.write += c.WriteCapacityUnits ?? 0;
+    } else if (/Get|Query|Scan/.test(operation)) units.read += c.CapacityUnits ?? 0;
+    else units.write += c.CapacityUnits ?? 0;
+  }
+}
+
 export function meterDynamoCalls(client: DynamoDBClient): CallMeter {
   const calls = new Map<string, number>();
-  let read = 0;
-  let write = 0;
+  const units = { read: 0, write: 0 };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const name = context.commandName ?? 'unknown';
       calls.set(name, (calls.get(name) ?? 0) + 1);
       const input = args.input as Record<string, unknown>;
-      if (WITH_CAPACITY.has(name) && input.ReturnConsumedCapacity === undefined) {
+      if (
+        CAPACITY_OPERATIONS.has(name.replace(/Command$/, '')) &&
+        input.ReturnConsumedCapacity === undefined
+      ) {
         input.ReturnConsumedCapacity = 'TOTAL';
       }
       const result = await next(args);
-      const output = result.output as { ConsumedCapacity?: Capacity | Capacity[] };
-      const consumed = output.ConsumedCapacity;
-      for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
-        const units = c.CapacityUnits ?? 0;
-        if (c.WriteCapacityUnits !== undefined || c.ReadCapacityUnits !== undefined) {
-          read += c.ReadCapacityUnits ?? 0;
-          write += c.WriteCapacityUnits ?? 0;
-        } else if (/Get|Query/.test(name)) read += units;
-        else write += units;
-      }
+      addConsumedCapacity(
+        name,
+        (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity,
+        units,
+      );
       return result;
     },
     { step: 'initialize', name: 'callMeter' },
   );
   return {
     calls,
-    readUnits: () => read,
-    writeUnits: () => write,
+    readUnits: () => units.read,
+    writeUnits: () => units.write,
     total: () => [...calls.values()].reduce((a, b) => a + b, 0),
     reset: () => {
       calls.clear();
-      read = 0;
-      write = 0;
+      units.read = 0;
+      units.write = 0;
     },
   };
 }

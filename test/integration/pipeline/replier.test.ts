@@ -373,20 +373,14 @@ describe('replying', () => {
 
   it('a container reads the session once and keeps one connection for its replies', async () => {
     const proxy = await connectionCounter(sim.port);
-    let reads = 0;
-    const counted = {
-      get: (account: string) => {
-        reads += 1;
-        return store.get(account);
-      },
-    };
+    const counted = countingReads(store);
     const clients = new SmartQQClients(singleBaseHosts(proxy.url));
     const container = { ...deps, sessions: new SessionCache(counted), clients };
     try {
       for (const kind of ['friend', 'group', 'discussion', 'friend'] as const) {
         expect(await replyTo(inbound(kind, 'ping'), container)).toMatchObject({ replies: 1 });
       }
-      expect(reads).toBe(1);
+      expect(counted.reads).toBe(1);
       expect(proxy.connections()).toBe(1);
       expect((await sent(sim)).length).toBe(4);
     } finally {
@@ -396,13 +390,7 @@ describe('replying', () => {
   });
 
   it('a container whose session was relinked meanwhile reads it again and answers on the new one', async () => {
-    let reads = 0;
-    const counted = {
-      get: (account: string) => {
-        reads += 1;
-        return store.get(account);
-      },
-    };
+    const counted = countingReads(store);
     const clients = new SmartQQClients(singleBaseHosts(sim.url));
     const container = { ...deps, sessions: new SessionCache(counted), clients };
     try {
@@ -417,7 +405,7 @@ describe('replying', () => {
       relinked.close();
 
       expect(await replyWithRetries(inbound('friend', 'ping'), container)).toMatchObject({ replies: 1 });
-      expect(reads).toBe(2);
+      expect(counted.reads).toBe(2);
       expect((await sent(sim)).length).toBe(2);
     } finally {
       clients.close();
@@ -459,6 +447,18 @@ describe('the cost of a reply', () => {
     metered.client.destroy();
   });
 });
+
+/** The session store, counting its reads. */
+function countingReads(sessions: DynamoSessionStore) {
+  const counted = {
+    reads: 0,
+    get: (account: string) => {
+      counted.reads += 1;
+      return sessions.get(account);
+    },
+  };
+  return counted;
+}
 
 /** A TCP pass-through to the simulator that counts the connections opened through it. */
 async function connectionCounter(port: number) {
