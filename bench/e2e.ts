@@ -13,12 +13,11 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import demoWorld from '../local/demo-world.json' with { type: 'json' };
-import { startDynamoEmulator, startSqsEmulator } from '../local/runtime/emulators.ts';
 import { startLocalRuntime } from '../local/runtime/index.ts';
 import { startSimulator } from '../local/simulator/index.ts';
+import { startAwsProcess } from './e2e/aws-process.ts';
 import { startFloorBot } from './e2e/floor.ts';
 import { ACCOUNT, Answers, runScenario, type Scenario, type ScenarioResult } from './e2e/load.ts';
-import { startMeter } from './e2e/metering-proxy.ts';
 import {
   costPerMillion,
   formatComparison,
@@ -74,10 +73,8 @@ await floorBot.stop();
 await floorSim.close();
 
 // --- the pipeline ---
-const dynamo = await startDynamoEmulator(0);
-const sqs = await startSqsEmulator(0);
-const dynamoMeter = await startMeter(dynamo.endpoint);
-const sqsMeter = await startMeter(sqs.endpoint);
+// DynamoDB and SQS in a process of their own: on AWS they do not share the consumer's CPU.
+const aws = await startAwsProcess();
 const answers = new Answers();
 const sim = await startSimulator({
   world: demoWorld,
@@ -94,8 +91,8 @@ const runtime = await startLocalRuntime({
   pollHoldMs: HOLD_MS,
   sendIntervalMs: 0,
   functionEnvironment: { CONVERSATION_REPLIES_PER_MINUTE: '0' },
-  dynamodbEndpoint: dynamoMeter.url,
-  sqsEndpoint: sqsMeter.url,
+  dynamodbEndpoint: aws.dynamodbEndpoint,
+  sqsEndpoint: aws.sqsEndpoint,
   sqsWaitTimeSeconds: 20,
   handlerLogLevel: 'ERROR',
   log: () => {},
@@ -112,17 +109,17 @@ await runScenario(sim, answers, { name: 'warm-up', messages: 20, rate: 20 }, () 
 const pipelineResults: ScenarioResult[] = [];
 const usage: PipelineUsage[] = [];
 for (const scenario of SCENARIOS) {
-  dynamoMeter.reset();
-  sqsMeter.reset();
+  await aws.reset();
   consumerInvocations = 0;
   consumerBilledMs = 0;
+  const cpuBefore = process.cpuUsage();
   const result = await runScenario(sim, answers, scenario, progress(`pipeline ${scenario.name}`));
+  const cpu = process.cpuUsage(cpuBefore);
   pipelineResults.push(result);
   usage.push({
     messages: Math.max(1, result.answered),
-    dynamoCalls: new Map(dynamoMeter.calls),
-    dynamoUnits: { ...dynamoMeter.units },
-    sqsCalls: new Map(sqsMeter.calls),
+    ...(await aws.usage()),
+    pipelineCpuMs: (cpu.user + cpu.system) / 1000,
     consumerInvocations,
     consumerBilledMs,
     consumerMemoryMb: CONSUMER_MEMORY_MB,
@@ -130,8 +127,7 @@ for (const scenario of SCENARIOS) {
 }
 await runtime.close();
 await sim.close();
-await Promise.all([dynamoMeter.close(), sqsMeter.close()]);
-await Promise.all([dynamo.close(), sqs.close()]);
+await aws.close();
 
 // --- the report ---
 const pairs = SCENARIOS.map((_, i) => ({
@@ -153,7 +149,8 @@ for (const [i, u] of usage.entries()) {
   out.push(
     `    ${SCENARIOS[i]?.name}: DynamoDB ${per([...u.dynamoCalls.values()].reduce((a, b) => a + b, 0))} calls (${dynamoCalls}), ` +
       `${per(u.dynamoUnits.write)} WCU, ${per(u.dynamoUnits.read)} RCU; SQS ${per([...u.sqsCalls.values()].reduce((a, b) => a + b, 0))} requests (${sqsCalls}); ` +
-      `consumer ${per(u.consumerInvocations)} invocations, ${per(u.consumerBilledMs)} ms billed`,
+      `consumer ${per(u.consumerInvocations)} invocations, ${per(u.consumerBilledMs)} ms billed; ` +
+      `CPU ${per(u.pipelineCpuMs)} ms in the pipeline's process (simulator included), ${per(u.emulatorCpuMs)} ms in the emulators'`,
     `      cost per million: DynamoDB $${cost.dynamo.toFixed(2)} + SQS $${cost.sqs.toFixed(2)} + Lambda $${cost.lambda.toFixed(2)} = $${cost.total.toFixed(2)}`,
   );
 }

@@ -22,6 +22,9 @@ export interface PipelineUsage {
   readonly consumerInvocations: number;
   readonly consumerBilledMs: number;
   readonly consumerMemoryMb: number;
+  /** CPU spent during the load: the bench's own process (simulator, poller, consumer) and the emulators'. */
+  readonly pipelineCpuMs: number;
+  readonly emulatorCpuMs: number;
 }
 
 export interface CostPerMillion {

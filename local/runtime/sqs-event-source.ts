@@ -9,10 +9,11 @@
  * - Dead-letter queue: fauxqs honours the queue's RedrivePolicy itself, as SQS does: a receive that
  *   would exceed maxReceiveCount moves the message to the DLQ instead of returning it. So this loop
  *   does nothing for it, exactly like Lambda's.
- * - FIFO: fauxqs returns at most one message per group per receive and locks the group while that
- *   message is in flight (SQS may return up to 10 of a group, in order): either way a group's later
- *   messages are not delivered while an earlier one is pending, deleted or back after its timeout.
- *   So locally a batch holds one message of each of up to 10 conversations, handled side by side.
+ * - FIFO: as SQS documents, a receive returns as many messages of one group as it can, in order
+ *   (then others), and the group is locked while any of them is in flight: a group's later messages
+ *   are not delivered while an earlier one is pending. fauxqs 1.9.2 returned one message per group
+ *   per receive; `patches/fauxqs+1.9.2.patch` (applied by `npm ci`) makes it return up to 10, so
+ *   locally a batch holds runs of a conversation's messages, as on AWS.
  */
 import {
   DeleteMessageBatchCommand,

@@ -40,18 +40,19 @@ it('brings deferred records back after the seconds asked, well before the visibi
       Entries: ['one', 'two'].map((body) => ({ Id: body, MessageBody: body, MessageGroupId: 'chat' })),
     }),
   );
-  // fauxqs gives one message of a group per receive: 'two' waits behind 'one' in flight.
+  // As SQS, one receive gives as many of a group as it can, in order.
   const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
   const received = (first.Messages ?? []).map(
     (m) => ({ messageId: m.MessageId, receiptHandle: m.ReceiptHandle, body: m.Body }) as SQSRecord,
   );
-  expect(received.map((r) => r.body)).toEqual(['one']);
-  await sqsRecordDeferrer(sqs, url)(received, 1);
-  // In flight for 360 s otherwise: back within a few seconds, the same message first.
+  expect(received.map((r) => r.body)).toEqual(['one', 'two']);
+  // Given back last first: they must still come back in the order they were sent.
+  await sqsRecordDeferrer(sqs, url)([...received].reverse(), 1);
+  // In flight for 360 s otherwise: back within a few seconds, in order.
   const { Messages } = await sqs.send(
     new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 5 }),
   );
-  expect(Messages?.map((m) => m.Body)).toEqual(['one']);
+  expect(Messages?.map((m) => m.Body)).toEqual(['one', 'two']);
 });
 
 it('throws when SQS refuses an entry (an unknown receipt handle): the caller logs it, nothing is lost', async () => {

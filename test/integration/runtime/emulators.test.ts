@@ -63,4 +63,56 @@ describe('startEmulators', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     sqs.destroy();
   });
+
+  // fauxqs 1.9.2 answered every waiting receive empty when one message came (patches/): ten
+  // pollers made ten receives per message. SQS answers a long poll empty only when its wait is over.
+  it('keeps a long poll waiting when another receive took the message that woke it', async () => {
+    const emulators = await startEmulators();
+    const sqs = localSqsClient(emulators.sqsEndpoint);
+    try {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'two-pollers' }));
+      const answers: string[] = [];
+      const poll = (name: string) =>
+        sqs
+          .send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 3 }))
+          .then(({ Messages }) => answers.push(`${name}:${Messages?.[0]?.Body ?? 'empty'}`));
+      const polls = [poll('a'), poll('b')];
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'one' }));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // One poll has the message; the other still waits (its 3 s are not over).
+      expect(answers).toHaveLength(1);
+      expect(answers[0]).toMatch(/^[ab]:one$/);
+      await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'two' }));
+      await Promise.all(polls);
+      expect(answers.sort()).toEqual(
+        expect.arrayContaining([expect.stringMatching(/:one$/), expect.stringMatching(/:two$/)]),
+      );
+    } finally {
+      sqs.destroy();
+      await emulators.close();
+    }
+  });
+
+  it("gives a FIFO group's messages in one receive, in order, and none of them again while in flight", async () => {
+    const emulators = await startEmulators();
+    const sqs = localSqsClient(emulators.sqsEndpoint);
+    try {
+      const { QueueUrl } = await sqs.send(
+        new CreateQueueCommand({
+          QueueName: 'runs.fifo',
+          Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' },
+        }),
+      );
+      for (const body of ['a1', 'a2', 'a3', 'b1'])
+        await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body, MessageGroupId: body[0] }));
+      const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 3 }));
+      expect(first.Messages?.map((m) => m.Body)).toEqual(['a1', 'a2', 'a3']);
+      const second = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+      expect(second.Messages?.map((m) => m.Body)).toEqual(['b1']);
+    } finally {
+      sqs.destroy();
+      await emulators.close();
+    }
+  });
 });
