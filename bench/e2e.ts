@@ -66,8 +66,14 @@ const floorSim = await startSimulator({
 });
 const floorBot = await startFloorBot(floorSim.url, HOLD_MS);
 const floorResults: ScenarioResult[] = [];
+/** The floor's CPU per answered message (its process: the simulator and the floor bot). */
+const floorCpuMs: number[] = [];
 for (const scenario of SCENARIOS) {
-  floorResults.push(await runScenario(floorSim, floorAnswers, scenario, progress(`floor ${scenario.name}`)));
+  const cpuBefore = process.cpuUsage();
+  const result = await runScenario(floorSim, floorAnswers, scenario, progress(`floor ${scenario.name}`));
+  const cpu = process.cpuUsage(cpuBefore);
+  floorResults.push(result);
+  floorCpuMs.push((cpu.user + cpu.system) / 1000 / Math.max(1, result.answered));
 }
 await floorBot.stop();
 await floorSim.close();
@@ -150,7 +156,8 @@ for (const [i, u] of usage.entries()) {
     `    ${SCENARIOS[i]?.name}: DynamoDB ${per([...u.dynamoCalls.values()].reduce((a, b) => a + b, 0))} calls (${dynamoCalls}), ` +
       `${per(u.dynamoUnits.write)} WCU, ${per(u.dynamoUnits.read)} RCU; SQS ${per([...u.sqsCalls.values()].reduce((a, b) => a + b, 0))} requests (${sqsCalls}); ` +
       `consumer ${per(u.consumerInvocations)} invocations, ${per(u.consumerBilledMs)} ms billed; ` +
-      `CPU ${per(u.pipelineCpuMs)} ms in the pipeline's process (simulator included), ${per(u.emulatorCpuMs)} ms in the emulators'`,
+      `CPU ${per(u.pipelineCpuMs)} ms in the pipeline's process (simulator included), ${per(u.emulatorCpuMs)} ms in the emulators' ` +
+      `(the floor: ${floorCpuMs[i]?.toFixed(2)} ms, simulator included)`,
     `      cost per million: DynamoDB $${cost.dynamo.toFixed(2)} + SQS $${cost.sqs.toFixed(2)} + Lambda $${cost.lambda.toFixed(2)} = $${cost.total.toFixed(2)}`,
   );
 }
