@@ -181,9 +181,9 @@ function printBanner(rt: LocalRuntime): void {
     `  DynamoDB           ${rt.dynamodbEndpoint} (dynalite, ${options.dataDir ? `kept in ${options.dataDir}` : 'in memory'})`,
   );
   print(`  SQS                ${rt.sqsEndpoint} (fauxqs)`);
-  print(
-    `  rules              npm run rules -- list --local${options.dataDir ? ` --data-dir ${options.dataDir}` : ''}`,
-  );
+  const dataDirFlag = options.dataDir ? ` --data-dir ${options.dataDir}` : '';
+  print(`  rules              npm run rules -- list --local${dataDirFlag}`);
+  print(`  QR login on a phone  npm run login -- --local${dataDirFlag}  (a link to a login page)`);
   print();
   print('Send a message through the send API:');
   print(`  ${rt.simulator ? curl : curl.replace('Ali', 'FRIEND-NAME')}`);

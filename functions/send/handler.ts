@@ -1,6 +1,8 @@
 /**
  * The send function behind API Gateway (HTTP API, payload 2.0): `POST /v1/messages`,
- * `GET /v1/contacts`, `GET /v1/session` and the public `GET /v1/openapi.json`.
+ * `GET /v1/contacts`, `GET /v1/session`, `POST /v1/accounts/{account}/login` (a signed link to the
+ * login page), the login page itself (`GET /login/{token}`, public: the link is its credential)
+ * and the public `GET /v1/openapi.json`.
  *
  * Wiring only: turn the event into a call of `lib/send-api`, the outcome into a JSON answer. Domain
  * errors become statuses in one middleware (`error-middleware.ts`).
@@ -14,10 +16,17 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
 import type { IdempotencyStore, SendPace, SendPacing, SessionStore } from '../../lib/pipeline/ports.ts';
 import { checkBearer } from '../../lib/send-api/auth.ts';
+import {
+  LoginLinkError,
+  loginLinkKey,
+  signLoginLink,
+  verifyLoginLink,
+} from '../../lib/send-api/login-link.ts';
+import { LOGIN_PAGE_HEADERS, LOGIN_PAGE_HTML, loginStateView } from '../../lib/send-api/login-page.ts';
 import { checkAccount, parseIdempotencyKey, parseSendRequest, readBody } from '../../lib/send-api/request.ts';
 import { answerFor, type SendOutcome, sendMessage } from '../../lib/send-api/send-message.ts';
 import { type MessageSender, smartQQSender } from '../../lib/send-api/sender.ts';
-import { contactsView, qrView, sessionView } from '../../lib/send-api/views.ts';
+import { contactsView, isoTime, qrView, sessionView } from '../../lib/send-api/views.ts';
 import type { SendResult } from '../../lib/smartqq/send.ts';
 import { createDynamoClients } from '../../lib/state/dynamo.ts';
 import { DynamoIdempotencyStore } from '../../lib/stores/idempotency-store.ts';
@@ -56,6 +65,9 @@ export const ROUTE_KEYS = [
   'GET /v1/contacts',
   'GET /v1/session',
   'GET /v1/session/qr',
+  'POST /v1/accounts/{account}/login',
+  'GET /login/{token}',
+  'GET /login/{token}/state',
   'GET /v1/openapi.json',
 ] as const;
 
@@ -78,6 +90,19 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
       return route(event);
     };
 
+  const now = deps.now ?? Date.now;
+  const linkKey = async () => loginLinkKey(await deps.apiToken());
+  /** The link in the path, checked: the account it opens, or the answer saying why not. */
+  const openLink = async (event: APIGatewayProxyEventV2) => {
+    try {
+      return verifyLoginLink(event.pathParameters?.token ?? '', now(), await linkKey());
+    } catch (err) {
+      if (!(err instanceof LoginLinkError)) throw err;
+      const status = err.problem === 'expired' ? 410 : 404;
+      return json(status, { error: `link_${err.problem}`, message: err.message });
+    }
+  };
+
   const routes: Readonly<Record<(typeof ROUTE_KEYS)[number], Route>> = {
     // Public on purpose: the document describes the API and holds no secret; clients fetch it
     // before they have a token.
@@ -94,6 +119,31 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
         ? json(200, qr)
         : json(404, { error: 'no_qr', message: 'no QR code is waiting to be scanned' });
     }),
+    // A link for a phone: the page it opens shows this account's QR and login state, nothing else.
+    'POST /v1/accounts/{account}/login': authenticated(async (event) => {
+      const which = checkAccount(event.pathParameters?.account ?? '', account);
+      const link = signLoginLink(which, now(), await linkKey());
+      return json(200, {
+        account: which,
+        url: `${publicBaseUrl(event)}/login/${link.token}`,
+        expiresAt: isoTime(link.expiresAt),
+        state: sessionView(await deps.sessions.get(which), which).state,
+      });
+    }),
+    // Public: the signed link is the credential. An unusable link still gets the page, which says why.
+    'GET /login/{token}': async (event) => {
+      const link = await openLink(event);
+      const status = 'token' in link ? 200 : link.statusCode;
+      return { statusCode: status, headers: { ...LOGIN_PAGE_HEADERS }, body: LOGIN_PAGE_HTML };
+    },
+    'GET /login/{token}/state': async (event) => {
+      const link = await openLink(event);
+      if (!('token' in link)) return link;
+      const record = await deps.sessions.get(link.account);
+      return json(200, loginStateView(record, link.account, now(), link.expiresAt), {
+        'referrer-policy': 'no-referrer',
+      });
+    },
     'GET /v1/contacts': authenticated(async (event) => {
       const which = checkAccount(event.queryStringParameters?.account, account);
       return json(200, contactsView(await deps.sessions.get(which), which));
@@ -131,10 +181,16 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(jsonErrors(logger))
     .handler(async (event) => {
-      const key = routeKeyOf(event);
-      logger.appendKeys({ route: key, apiRequestId: event.requestContext.requestId });
-      const route = isRouteKey(key) ? routes[key] : undefined;
-      return route ? route(event) : NOT_FOUND;
+      const matched = matchRoute(event);
+      logger.appendKeys({
+        route: matched?.key ?? routeKeyOf(event),
+        apiRequestId: event.requestContext.requestId,
+      });
+      if (!matched) return NOT_FOUND;
+      return routes[matched.key]({
+        ...event,
+        pathParameters: { ...matched.pathParameters, ...event.pathParameters },
+      });
     });
 }
 
@@ -147,6 +203,47 @@ function upstreamDetail(result: Exclude<SendResult, { status: 'sent' }>): string
 
 function isRouteKey(key: string): key is (typeof ROUTE_KEYS)[number] {
   return (ROUTE_KEYS as readonly string[]).includes(key);
+}
+
+/**
+ * The route of a request: API Gateway names it (with its path parameters); under `$default` (a
+ * catch-all integration) the method and path are matched against the route keys here.
+ */
+function matchRoute(
+  event: APIGatewayProxyEventV2,
+): { key: (typeof ROUTE_KEYS)[number]; pathParameters: Record<string, string> } | undefined {
+  const key = routeKeyOf(event);
+  if (isRouteKey(key)) return { key, pathParameters: {} };
+  if (event.routeKey !== '$default') return undefined;
+  const [method, path = ''] = key.split(' ');
+  const segments = path.split('/');
+  for (const candidate of ROUTE_KEYS) {
+    const [routeMethod, routePath = ''] = candidate.split(' ');
+    const pattern = routePath.split('/');
+    if (routeMethod !== method || pattern.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const fits = pattern.every((part, i) => {
+      const segment = segments[i] ?? '';
+      const name = /^\{(\w+)\}$/.exec(part)?.[1];
+      if (name === undefined) return part === segment;
+      if (segment === '') return false;
+      try {
+        params[name] = decodeURIComponent(segment);
+      } catch {
+        return false; // not a path API Gateway would pass on
+      }
+      return true;
+    });
+    if (fits) return { key: candidate, pathParameters: params };
+  }
+  return undefined;
+}
+
+/** Where the caller reached this API: the login link points there. */
+function publicBaseUrl(event: APIGatewayProxyEventV2): string {
+  const host = header(event, 'host') ?? event.requestContext.domainName;
+  const proto = header(event, 'x-forwarded-proto') ?? 'https';
+  return `${proto}://${host}`;
 }
 
 /** `$default` (a catch-all integration, the local runtime) routes by method and path. */

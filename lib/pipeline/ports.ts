@@ -52,6 +52,10 @@ export interface SessionRecord {
     readonly pngBase64: string;
     readonly fetchedAt: number;
     readonly cookies: Record<string, unknown>;
+    /** When a phone scanned it (the owner has still to confirm on the phone). */
+    readonly scannedAt?: number;
+    /** The QR before this one was scanned and confirmed with another QQ account: refused. */
+    readonly refused?: { readonly scannedBy: number; readonly at: number };
   };
   readonly contacts?: ContactsCache;
 }

@@ -23,12 +23,17 @@ export async function advanceQrLogin(deps: PollerDeps, start: SessionRecord): Pr
   const save = async (changes: Parameters<PollerDeps['sessions']['update']>[2]) => {
     record = await deps.sessions.update(deps.account, record.version, changes);
   };
-  const showNewQr = async () => {
+  const showNewQr = async (refused?: { scannedBy: number; at: number }) => {
     const qr = await client.fetchQr();
     await save({
       state: 'scan_pending',
       stateSince: now(),
-      qr: { pngBase64: qr.png.toString('base64'), fetchedAt: qr.fetchedAt, cookies: jarJson(client) },
+      qr: {
+        pngBase64: qr.png.toString('base64'),
+        fetchedAt: qr.fetchedAt,
+        cookies: jarJson(client),
+        ...(refused ? { refused } : {}),
+      },
     });
     deps.log.info('new QR code to scan');
   };
@@ -38,6 +43,9 @@ export async function advanceQrLogin(deps: PollerDeps, start: SessionRecord): Pr
       const status = await client.checkQr();
       if (status.state === 'expired') {
         await showNewQr();
+      } else if (status.state === 'scanned' && record.qr && record.qr.scannedAt === undefined) {
+        // Said once per QR, for the login page: the owner has still to confirm on the phone.
+        await save({ qr: { ...record.qr, cookies: jarJson(client), scannedAt: now() } });
       } else if (status.state === 'confirmed') {
         const session = await client.completeLogin(status.checkSigUrl);
         if (String(session.tokens.uin) !== deps.account) {
@@ -46,7 +54,7 @@ export async function advanceQrLogin(deps: PollerDeps, start: SessionRecord): Pr
             qr: undefined,
             reason: `the QR was scanned with QQ ${session.tokens.uin}, not ${deps.account}`,
           });
-          await showNewQr();
+          await showNewQr({ scannedBy: session.tokens.uin, at: now() });
           continue;
         }
         const contacts = await loadContactsCache(client, now());

@@ -13,13 +13,16 @@
  *   "region": "us-east-1",
  *   "account": "20001",
  *   "sendApiUrl": "http://127.0.0.1:PORT",
+ *   "apiToken": "…",
  *   "tables": { "rules": "local-Rules", "sessions": "local-Sessions", "guards": "local-Guards" }
  * }
  * ```
  *
  * Every field but `dynamodbEndpoint` and `tables.rules` may be left out by a hand-written file.
+ * `apiToken` is the local send API's token (for `npm run login -- --local`): the file is written
+ * readable by its owner only.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -37,6 +40,7 @@ const runtimeInfoShape = claimShape.extend({
   region: z.string().min(1).optional(),
   account: z.string().min(1).optional(),
   sendApiUrl: z.url().optional(),
+  apiToken: z.string().min(1).optional(),
   tables: z.object({
     rules: z.string().min(1),
     sessions: z.string().min(1).optional(),
@@ -129,7 +133,8 @@ export function claimRuntimeFile(
 
 /** Fills in the claimed file once the runtime is up. */
 export function writeRuntimeFile(file: string, info: LocalRuntimeInfo): void {
-  writeFileSync(file, serialise(info));
+  writeFileSync(file, serialise(info), { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 /** Removes `file` if it is still this process's (a later start may have replaced a stale one). */

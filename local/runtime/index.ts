@@ -277,6 +277,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         region: emulators.region,
         account,
         sendApiUrl: http.url,
+        apiToken,
         tables: { rules: tables.rules, sessions: tables.sessions, guards: tables.guards },
       });
     }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { templateOf } from './openapi-conformance.ts';
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -47,13 +48,22 @@ export function apiEvent(request: HttpRequest): APIGatewayProxyEventV2 {
   const query = new URLSearchParams(rawQueryString);
   const queryStringParameters = rawQueryString === '' ? undefined : Object.fromEntries(query.entries());
   const now = new Date();
-  const routeKey = request.routeKey ?? `${request.method} ${rawPath}`;
+  // As API Gateway: the route key names the documented path, whose `{name}` parts are parameters.
+  const template = templateOf(rawPath) ?? rawPath;
+  const routeKey = request.routeKey ?? `${request.method} ${template}`;
+  const pathParameters = Object.fromEntries(
+    template
+      .split('/')
+      .map((part, i) => [/^\{(\w+)\}$/.exec(part)?.[1], decodeURIComponent(rawPath.split('/')[i] ?? '')])
+      .filter((pair): pair is [string, string] => pair[0] !== undefined),
+  );
   return {
     version: '2.0',
     routeKey,
     rawPath,
     rawQueryString,
     headers,
+    ...(Object.keys(pathParameters).length > 0 && routeKey !== '$default' ? { pathParameters } : {}),
     ...(queryStringParameters ? { queryStringParameters } : {}),
     requestContext: {
       accountId: ACCOUNT_ID,

@@ -64,7 +64,20 @@ export function needsToken(route: string): boolean {
 
 function operationOf(route: string): Operation | undefined {
   const [method = '', path = ''] = route.split(' ');
-  return paths[path]?.[method.toLowerCase()];
+  return paths[templateOf(path) ?? path]?.[method.toLowerCase()];
+}
+
+/** The document's path (`/login/{token}`) a request path (`/login/abc`) is an instance of. */
+export function templateOf(path: string): string | undefined {
+  if (paths[path]) return path;
+  const segments = path.split('/');
+  return Object.keys(paths).find((template) => {
+    const parts = template.split('/');
+    return (
+      parts.length === segments.length &&
+      parts.every((part, i) => (/^\{\w+\}$/.test(part) ? segments[i] !== '' : part === segments[i]))
+    );
+  });
 }
 
 /**
@@ -84,6 +97,7 @@ export function documentProblems(): string[] {
         problems.push(`${route} ${status}: the response refers to nothing`);
         continue;
       }
+      if (resolved.response.content?.['text/html']) continue;
       if (!resolved.response.content?.['application/json']?.schema) {
         problems.push(`${route} ${status}: no application/json schema`);
         continue;
@@ -119,11 +133,12 @@ export interface Answer {
 /** The problems with an answer, or none. */
 export function conformanceProblems(event: APIGatewayProxyEventV2, answer: Answer): string[] {
   const method = event.requestContext.http.method;
-  const route = `${method} ${event.rawPath}`;
+  const template = templateOf(event.rawPath) ?? event.rawPath;
+  const route = `${method} ${template}`;
   const operation = operationOf(route);
   if (!operation) return [`${route} is not in the document`];
   const problems: string[] = [];
-  const opPointer = `/paths/${pointerPart(event.rawPath)}/${method.toLowerCase()}`;
+  const opPointer = `/paths/${pointerPart(template)}/${method.toLowerCase()}`;
 
   const resolved = resolveResponse(
     operation.responses[String(answer.statusCode)],
@@ -133,6 +148,14 @@ export function conformanceProblems(event: APIGatewayProxyEventV2, answer: Answe
   const { response, pointer: responsePointer } = resolved;
 
   const headers = Object.fromEntries(Object.entries(answer.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  // A page (text/html) is documented as such; everything else is JSON.
+  if (response.content?.['text/html']) {
+    if (!headers['content-type']?.startsWith('text/html'))
+      problems.push(`${route} ${answer.statusCode}: content-type is ${headers['content-type']}`);
+    if (!answer.body.trimStart().toLowerCase().startsWith('<!doctype html>'))
+      problems.push(`${route} ${answer.statusCode}: body is not an HTML document`);
+    return problems;
+  }
   if (headers['content-type'] !== 'application/json') {
     problems.push(`${route} ${answer.statusCode}: content-type is ${headers['content-type']}`);
   }
@@ -181,7 +204,9 @@ export class StatusCoverage {
   readonly #seen = new Set<string>();
 
   record(event: APIGatewayProxyEventV2, statusCode: number): void {
-    this.#seen.add(`${event.requestContext.http.method} ${event.rawPath} ${statusCode}`);
+    this.#seen.add(
+      `${event.requestContext.http.method} ${templateOf(event.rawPath) ?? event.rawPath} ${statusCode}`,
+    );
   }
 
   /** Documented (route, status) pairs never produced, less those `except`ed (`GET /v1/x 500`). */

@@ -97,7 +97,8 @@ export async function invoke(
     status: result.statusCode,
     headers: result.headers,
     raw: result.body,
-    body: JSON.parse(result.body),
+    // A page is HTML: its text is the body.
+    body: result.headers['content-type']?.startsWith('text/html') ? result.body : JSON.parse(result.body),
   };
 }
 

@@ -114,6 +114,7 @@ describe('startLocalRuntime', () => {
       region: 'us-east-1',
       account: '20001',
       sendApiUrl: runtime.sendApiUrl,
+      apiToken: runtime.apiToken,
       tables: { rules: 'local-Rules', sessions: 'local-Sessions', guards: 'local-Guards' },
     });
   });

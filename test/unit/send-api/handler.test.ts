@@ -3,6 +3,7 @@
  * each answer checked against the OpenAPI document (`invoke`), and what reaches the log.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ROUTE_KEYS } from '../../../functions/send/handler.ts';
 import type { ContactsCache } from '../../../lib/pipeline/ports.ts';
 import { MAX_BODY_BYTES } from '../../../lib/send-api/request.ts';
 import type { SessionJson } from '../../../lib/smartqq/session.ts';
@@ -491,13 +492,14 @@ describe('GET /v1/openapi.json', () => {
     const answer = await get('/v1/openapi.json', {});
     expect(answer.status).toBe(200);
     expect(answer.body.openapi).toMatch(/^3\.1\./);
-    expect(documentedRoutes().sort()).toEqual([
-      'GET /v1/contacts',
-      'GET /v1/openapi.json',
-      'GET /v1/session',
-      'GET /v1/session/qr',
-      'POST /v1/messages',
-    ]);
+    expect(documentedRoutes().sort()).toEqual([...ROUTE_KEYS].sort());
+    expect(documentedRoutes()).toEqual(
+      expect.arrayContaining([
+        'POST /v1/messages',
+        'POST /v1/accounts/{account}/login',
+        'GET /login/{token}',
+      ]),
+    );
   });
 });
 
@@ -570,5 +572,118 @@ describe('logs and metrics', () => {
     for (const secret of [...Object.values(SECRETS), API_TOKEN, 'wrong-token-wrong-token']) {
       expect(everything).not.toContain(secret);
     }
+  });
+});
+
+describe('the login link and page', () => {
+  const post = (path: string, headers: Record<string, string> = BEARER) =>
+    call({ method: 'POST', path, headers, body: {} });
+  const linkPath = async () => {
+    const answer = await post(`/v1/accounts/${ACCOUNT}/login`);
+    return new URL(answer.body.url as string).pathname;
+  };
+  const scanPending = (qr: Record<string, unknown>) =>
+    api.sessions.put({
+      account: ACCOUNT,
+      state: 'scan_pending',
+      stateSince: clock,
+      version: 3,
+      qr: { pngBase64: 'iVBORw0KGgo=', fetchedAt: clock, cookies: { qrsig: SECRETS.cookie }, ...qr },
+    });
+
+  it('POST …/login: 200 a link to this API for 15 minutes, with the session state and no token in it', async () => {
+    const answer = await post(`/v1/accounts/${ACCOUNT}/login`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      account: ACCOUNT,
+      expiresAt: new Date(clock + 15 * 60_000).toISOString(),
+      state: 'online',
+    });
+    const url = new URL(answer.body.url as string);
+    expect(url.origin).toBe('https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com');
+    expect(url.pathname).toMatch(/^\/login\/[\w-]+\.[\w-]{43}$/);
+    expect(answer.raw).not.toContain(API_TOKEN);
+  });
+
+  it('POST …/login: 400 for another account, 401 without the token, 500 when the store fails', async () => {
+    expect((await post('/v1/accounts/30001/login')).status).toBe(400);
+    expect((await post('/v1/accounts/x/login')).body).toMatchObject({ field: 'account' });
+    expect((await post(`/v1/accounts/${ACCOUNT}/login`, {})).status).toBe(401);
+    api.sessions.get = async () => {
+      throw new Error('boom');
+    };
+    expect((await post(`/v1/accounts/${ACCOUNT}/login`)).raw).toBe('{"error":"internal"}');
+  });
+
+  it('GET /login/{token}: 200 the page, public, loading nothing from elsewhere and sending no Referer', async () => {
+    const path = await linkPath();
+    const page = await get(path, {});
+    expect(page.status).toBe(200);
+    expect(page.raw).toContain('<img id="qr"');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'none'/);
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'sha256-[\w+/=]+'/);
+    expect(page.raw).not.toMatch(/https?:\/\//);
+  });
+
+  it('the state follows the login: waiting, scan, scanned, refused, expired, online — never a secret', async () => {
+    const path = await linkPath();
+    const state = async () => (await get(`${path}/state`, {})).body;
+    api.sessions.put({
+      account: ACCOUNT,
+      state: 'needs_qr',
+      stateSince: clock,
+      version: 2,
+      reason: 'kicked',
+    });
+    expect(await state()).toMatchObject({ state: 'waiting_for_qr', reason: 'kicked' });
+    scanPending({});
+    expect(await state()).toMatchObject({ state: 'scan', png: 'iVBORw0KGgo=' });
+    scanPending({ scannedAt: clock + 1 });
+    expect(await state()).toMatchObject({ state: 'scanned', png: 'iVBORw0KGgo=' });
+    scanPending({ refused: { scannedBy: 30002, at: clock } });
+    expect(await state()).toMatchObject({ state: 'scan', refusedScanBy: 30002 });
+    scanPending({ fetchedAt: clock - 120_000 });
+    const expired = await state();
+    expect(expired.state).toBe('expired');
+    expect(expired.png).toBeUndefined();
+    api.sessions.put(onlineRecord(ACCOUNT, session, contacts));
+    const online = await get(`${path}/state`, {});
+    expect(online.body).toEqual({
+      account: ACCOUNT,
+      state: 'online',
+      linkExpiresAt: new Date(clock + 15 * 60_000).toISOString(),
+    });
+    for (const secret of [...Object.values(SECRETS), API_TOKEN]) expect(online.raw).not.toContain(secret);
+  });
+
+  it('404 for a link that is not valid, 410 once it expired (the page says so), 500 when the store fails', async () => {
+    const path = await linkPath();
+    const forged = path.replace(/\.[\w-]+$/, `.${'A'.repeat(43)}`);
+    expect((await get(`${forged}/state`, {})).body).toMatchObject({ error: 'link_bad_signature' });
+    expect((await get('/login/nonsense/state', {})).body).toMatchObject({ error: 'link_malformed' });
+    expect((await get(forged, {})).status).toBe(404);
+    clock += 15 * 60_000;
+    const gone = await get(`${path}/state`, {});
+    expect(gone).toMatchObject({ status: 410, body: { error: 'link_expired' } });
+    expect(gone.body.message).toMatch(/expired/);
+    expect((await get(path, {})).status).toBe(410);
+    clock -= 60_000;
+    api.sessions.get = async () => {
+      throw new Error('boom');
+    };
+    expect((await get(`${path}/state`, {})).raw).toBe('{"error":"internal"}');
+  });
+
+  it('500 for the page when the token cannot be had (no key to check the link with)', async () => {
+    const path = await linkPath();
+    api = testApi({
+      account: ACCOUNT,
+      sender,
+      apiToken: async () => {
+        throw new Error('secrets unreachable');
+      },
+    });
+    expect((await get(path, {})).raw).toBe('{"error":"internal"}');
   });
 });
