@@ -8,7 +8,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { ENV } from '../lib/config.ts';
-import { LINK_RESERVE_MS, PUBLISH_RESERVE_MS } from '../lib/pipeline/poller.ts';
+import { LINK_RESERVE_MS, PUBLISH_RESERVE_MS } from '../lib/pipeline/poller-deps.ts';
 import { BotFunction, type EnvName } from './bot-function.ts';
 import type { State } from './state.ts';
 

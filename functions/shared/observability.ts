@@ -5,7 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { PipelineLog, PipelineMetrics } from '../../lib/pipeline/poller.ts';
+import type { PipelineLog, PipelineMetrics } from '../../lib/pipeline/ports.ts';
 
 export const METRICS_NAMESPACE = 'QQBot';
 

@@ -1,86 +1,24 @@
 /**
- * Where the poll loop is. One invocation of the scheduled poller:
- * take the account's lease (or exit), publish what the outbox kept, log in by QR if the session
- * needs it, then run poll2 cycles while the remaining time allows a whole hold plus publishing —
- * a poll is never aborted (events are taken off the server's queue when it answers) — publishing
- * every event before the next poll, and acting on each outcome. The lease is released at the end.
+ * Where the poll loop is. One invocation of the scheduled poller for one account:
+ * take the account's lease (or exit: `lease.ts`), publish what the outbox kept (`publishing.ts`),
+ * log in by QR if the session needs it (`qr-login.ts`), then run poll2 cycles while the remaining
+ * time allows a whole hold plus publishing — a poll is never aborted (events are taken off the
+ * server's queue when it answers) — publishing every event before the next poll, and acting on
+ * each outcome (relink, contacts refresh). The lease is released at the end.
  */
 
 import { SmartQQClient } from '../smartqq/client.ts';
-import type { SmartQQHosts } from '../smartqq/endpoints.ts';
-import { type PollEvent, type PollLimits, type PollOutcome, pollNeedsMs } from '../smartqq/poll.ts';
+import type { PollEvent, PollOutcome } from '../smartqq/poll.ts';
 import { Session } from '../smartqq/session.ts';
 import { reportInbound } from './activity.ts';
 import { loadContactsCache, noContacts, reportOmittedMembers } from './contacts-cache.ts';
 import { isChatEvent, isUnknownMember, needsFreshContacts, toInboundMessage } from './inbound-message.ts';
-import type {
-  ContactsCache,
-  InboundMessage,
-  InboundQueue,
-  Outbox,
-  SessionRecord,
-  SessionStore,
-} from './ports.ts';
+import { withLease } from './lease.ts';
+import { LINK_RESERVE_MS, needsQr, type PollerDeps, PUBLISH_RESERVE_MS } from './poller-deps.ts';
+import type { ContactsCache, SessionRecord, SessionStore } from './ports.ts';
+import { flushOutbox, publishOrKeep } from './publishing.ts';
 import { advanceQrLogin } from './qr-login.ts';
 
-export interface PipelineLog {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
-
-export interface PipelineMetrics {
-  count(name: string, value?: number): void;
-}
-
-export interface PollerDeps {
-  readonly account: string;
-  readonly sessions: SessionStore;
-  readonly queue: InboundQueue;
-  readonly outbox: Outbox;
-  readonly hosts: SmartQQHosts;
-  readonly pollLimits: PollLimits;
-  /** Time the invocation has left (Lambda's getRemainingTimeInMillis). */
-  readonly remainingMs: () => number;
-  /** Who holds the lease: the invocation's request id. */
-  readonly owner: string;
-  readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly log: PipelineLog;
-  readonly metrics?: PipelineMetrics;
-  /** Time kept back from every poll for publishing and saving (default PUBLISH_RESERVE_MS). */
-  readonly publishReserveMs?: number;
-  /**
-   * Time kept back from a QR wait for linking and saving, and the least time left to start a
-   * contacts refresh or wait to retry a relink (default LINK_RESERVE_MS).
-   */
-  readonly linkReserveMs?: number;
-  /**
-   * How often the schedule starts a poller. With it, an invocation that finds the lease held by
-   * one that ends soon waits and takes over, instead of leaving the account unpolled until the
-   * next tick. Without it, an invocation that finds the lease held exits at once.
-   */
-  readonly scheduleRateMs?: number;
-  /** How long the lease lives unless renewed (default LEASE_MS). */
-  readonly leaseMs?: number;
-}
-
-/**
- * How often a waiting invocation tries the lease again. Messages that arrive between the holder's
- * last poll and the take-over wait on the server for this long at most: a few reads a second are
- * worth it.
- */
-const TAKE_OVER_EVERY_MS = 250;
-
-/** How long a lease lives unless renewed (every third of it, while the invocation runs). */
-export const LEASE_MS = 30_000;
-
-/** Kept back from every budget: publishing a response's events and saving state after a poll. */
-export const PUBLISH_RESERVE_MS = 10_000;
-/** Kept back from a QR wait: check_sig, login2, the contact lists and saving them. */
-export const LINK_RESERVE_MS = 15_000;
-/** Tries of an outbox write after a failed publish. */
-const OUTBOX_ATTEMPTS = 3;
 /** Tries of a relink within one invocation before leaving it to the next. */
 const RELINK_ATTEMPTS = 5;
 
@@ -97,40 +35,12 @@ export async function runPoller(deps: PollerDeps): Promise<PollerReport> {
   const now = deps.now ?? Date.now;
   const { account, sessions } = deps;
   await sessions.ensure(account, now());
-  if (!(await takeLease(deps))) {
+  const report = await withLease(deps, () => pollWithLease(deps));
+  if (report === undefined) {
     deps.log.info('another poller holds the lease: exiting');
     return { status: 'lease_busy' };
   }
-  // Short and renewed while the invocation runs: a poller that dies blocks the account's polling
-  // for one lease (seconds), not for the rest of its invocation's time (up to 15 minutes).
-  const leaseMs = deps.leaseMs ?? LEASE_MS;
-  const renewal = setInterval(() => {
-    void leaseFor(deps, leaseMs).then(
-      (held) => {
-        if (!held) deps.log.error('the lease was lost to another poller');
-      },
-      (err: Error) => deps.log.warn('could not renew the lease', { reason: err.message }),
-    );
-  }, leaseMs / 3);
-  try {
-    return await pollWithLease(deps);
-  } finally {
-    clearInterval(renewal);
-    await sessions.releaseLease(account, deps.owner);
-  }
-}
-
-/** Takes or renews the lease for `leaseMs`, saying the holder is done by the invocation's end. */
-function leaseFor(deps: PollerDeps, leaseMs: number): Promise<boolean> {
-  const now = (deps.now ?? Date.now)();
-  const remaining = Math.max(0, deps.remainingMs());
-  return deps.sessions.acquireLease(
-    deps.account,
-    deps.owner,
-    now + Math.min(leaseMs, remaining),
-    now,
-    now + remaining,
-  );
+  return report;
 }
 
 async function pollWithLease(deps: PollerDeps): Promise<PollerReport> {
@@ -255,7 +165,7 @@ class PollLoop {
     for (const echo of all.filter((message) => message.fromBot)) reportInbound({ message: echo });
     if (messages.length < all.length)
       this.deps.metrics?.count('own_echoes_skipped', all.length - messages.length);
-    if (messages.length > 0 && !(await this.publishMessages(messages))) return false;
+    if (messages.length > 0 && !(await publishOrKeep(this.deps, messages, this.stats))) return false;
     for (const event of events) {
       if (event.kind === 'unreadable') {
         this.deps.log.error('unreadable poll event', { pollType: event.pollType, reason: event.reason });
@@ -273,38 +183,6 @@ class PollLoop {
     }
     if (events.some((event) => event.kind === 'kick')) return this.relink('kicked: logged in elsewhere');
     return true;
-  }
-
-  /**
-   * Publishes, keeping what SQS would not take in the outbox (invariant 1: nothing lost). False when
-   * even the outbox failed: every event key is logged and counted, and the loop stops rather than
-   * take more messages off the server that it could not keep either.
-   */
-  private async publishMessages(messages: InboundMessage[]): Promise<boolean> {
-    const { failed } = await this.deps.queue.publish(messages);
-    for (const message of messages) reportInbound({ message });
-    this.stats.published += messages.length - failed.length;
-    this.deps.metrics?.count('events_published', messages.length - failed.length);
-    if (failed.length === 0) return true;
-    this.deps.log.warn('events kept in the outbox for the next cycle', { count: failed.length });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.deps.outbox.add(failed);
-        return true;
-      } catch (err) {
-        if (attempt < OUTBOX_ATTEMPTS) {
-          await this.sleep(200 * 2 ** attempt);
-          continue;
-        }
-        this.deps.metrics?.count('events_unsaved', failed.length);
-        this.deps.log.error('events neither published nor kept: lost unless the queue took them after all', {
-          keys: failed.map((m) => m.key),
-          conversations: failed.map((m) => m.conversation),
-          reason: (err as Error).message,
-        });
-        return false;
-      }
-    }
   }
 
   /** True when the contacts were reloaded. */
@@ -416,52 +294,4 @@ class PollLoop {
   private async save(changes: Parameters<SessionStore['update']>[2]): Promise<void> {
     this.record = await this.deps.sessions.update(this.deps.account, this.record.version, changes);
   }
-}
-
-/**
- * One poller per account (invariant 3). When the holder's lease ends before the next tick would
- * find the account free — it stops polling a whole hold before its own deadline — wait for it and
- * take over, so polling goes on without a gap. Only the invocations started near the holder's end
- * wait; the others, and any that see a new holder appear, exit at once.
- */
-async function takeLease(deps: PollerDeps): Promise<boolean> {
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const tryIt = () => leaseFor(deps, deps.leaseMs ?? LEASE_MS);
-  if (await tryIt()) return true;
-  if (deps.scheduleRateMs === undefined) return false;
-  const enough = pollNeedsMs(deps.pollLimits) + (deps.publishReserveMs ?? PUBLISH_RESERVE_MS);
-  // The holder stops about `enough` before its lease ends; a tick arrives at most a period later.
-  const waitWithin = deps.scheduleRateMs + enough;
-  while (deps.remainingMs() - TAKE_OVER_EVERY_MS > enough) {
-    const endsBy = await deps.sessions.leaseEndsBy(deps.account);
-    if (endsBy !== undefined && endsBy - now() > waitWithin) return false;
-    await sleep(TAKE_OVER_EVERY_MS);
-    if (await tryIt()) {
-      deps.log.info('took over the lease from the previous poller');
-      return true;
-    }
-  }
-  return false;
-}
-
-async function flushOutbox(deps: PollerDeps): Promise<number> {
-  const waiting = await deps.outbox.list(deps.account);
-  if (waiting.length === 0) return 0;
-  const { failed } = await deps.queue.publish(waiting);
-  const failedKeys = new Set(failed.map((m) => m.key));
-  const published = waiting.filter((m) => !failedKeys.has(m.key));
-  await deps.outbox.remove(
-    deps.account,
-    published.map((m) => m.key),
-  );
-  deps.log.info('published events kept from an earlier cycle', {
-    count: published.length,
-    left: failed.length,
-  });
-  return published.length;
-}
-
-export function needsQr(nowMs: number, reason: string) {
-  return { state: 'needs_qr' as const, stateSince: nowMs, reason };
 }

@@ -200,3 +200,14 @@ export interface SendPacing {
 }
 
 export type { PollEvent };
+
+/** Where the pipeline writes its log lines (Powertools in the functions). */
+export interface PipelineLog {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface PipelineMetrics {
+  count(name: string, value?: number): void;
+}

@@ -7,7 +7,7 @@
 import { CookieJar } from 'tough-cookie';
 import { SmartQQClient } from '../smartqq/client.ts';
 import { loadContactsCache, reportOmittedMembers } from './contacts-cache.ts';
-import { LINK_RESERVE_MS, type PollerDeps } from './poller.ts';
+import { LINK_RESERVE_MS, type PollerDeps } from './poller-deps.ts';
 import type { SessionRecord } from './ports.ts';
 
 const LOOK_EVERY_MS = 2_000;

@@ -18,8 +18,15 @@ import { parseFaceMarkers, splitForSending } from '../smartqq/content.ts';
 import type { SendResult, SendTarget } from '../smartqq/send.ts';
 import { reportReply } from './activity.ts';
 import { discussionKey, groupKey } from './contacts-cache.ts';
-import type { PipelineLog, PipelineMetrics } from './poller.ts';
-import type { IdempotencyStore, InboundMessage, SendPace, SendPacing, SessionRecord } from './ports.ts';
+import type {
+  IdempotencyStore,
+  InboundMessage,
+  PipelineLog,
+  PipelineMetrics,
+  SendPace,
+  SendPacing,
+  SessionRecord,
+} from './ports.ts';
 import type { SentHere, SessionCache, SmartQQClients } from './session-clients.ts';
 
 export class RetryLaterError extends Error {

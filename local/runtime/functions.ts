@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import sendApiDocument from '../../functions/send/openapi.json' with { type: 'json' };
-import { PUBLISH_RESERVE_MS } from '../../lib/pipeline/poller.ts';
+import { PUBLISH_RESERVE_MS } from '../../lib/pipeline/poller-deps.ts';
 import { CONSUMER_TIMEOUT_SECONDS } from '../../lib/state/queues.ts';
 import type { LambdaFunction, LambdaHandler } from './lambda-context.ts';
 import type { ScheduledEventShape } from './schedule.ts';

@@ -4,7 +4,8 @@
  */
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type PollerDeps, runPoller } from '../../../lib/pipeline/poller.ts';
+import { runPoller } from '../../../lib/pipeline/poller.ts';
+import type { PollerDeps } from '../../../lib/pipeline/poller-deps.ts';
 import type { InboundMessage, InboundQueue, SessionRecord } from '../../../lib/pipeline/ports.ts';
 import { parseInboundMessage, SqsInboundQueue } from '../../../lib/queue/inbound-queue.ts';
 import { SmartQQClient } from '../../../lib/smartqq/client.ts';
