@@ -21,7 +21,7 @@ export const POLLER_SERVICE = 'poller';
 export const NEEDS_QR_METRIC = 'session_needs_qr';
 /** Events neither the queue nor the outbox took: maybe lost (lib/pipeline/poller.ts). */
 export const UNSAVED_EVENTS_METRIC = 'events_unsaved';
-/** Contacts too large for the session item, saved without member lists (contacts-cache.ts). */
+/** A group's member list too large for one item, saved cut (contacts-cache.ts). */
 export const CONTACTS_TOO_LARGE_METRIC = 'contacts_too_large';
 
 const PERIOD = Duration.minutes(5);
@@ -125,7 +125,7 @@ export class Alarms extends Construct {
     });
     this.add('ContactsTooLarge', {
       alarmDescription:
-        'The contacts do not fit in the session item: group senders are named by uin until they are stored apart',
+        'A member list too large for one DynamoDB item was cut: some group senders are named by uin',
       metric: pollerCount(CONTACTS_TOO_LARGE_METRIC),
       ...atLeastOnce,
     });

@@ -38,6 +38,7 @@ export class InboundPipeline extends Construct {
       'DynamoCooldownStore',
       'DynamoConversationGuard',
       'DynamoIdempotencyStore',
+      'DynamoMemberListReader',
       'DynamoSendPacing',
     ]);
     // What Lambda's poller needs (the AWSLambdaSQSQueueExecutionRole actions), and the visibility

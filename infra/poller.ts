@@ -62,7 +62,7 @@ export class Poller extends Construct {
       environment: { ...props.environment, POLLER_RATE_MS: String(props.rateMinutes * 60_000) },
     });
     this.handler.useTable('SESSIONS_TABLE', tables.sessions, ['DynamoSessionStore']);
-    this.handler.useTable('GUARDS_TABLE', tables.guards, ['DynamoOutbox']);
+    this.handler.useTable('GUARDS_TABLE', tables.guards, ['DynamoOutbox', 'DynamoMemberLists']);
     this.handler.useQueue('INBOUND_QUEUE_URL', queues.inbound, ['SendMessage']);
 
     const period = Duration.minutes(props.rateMinutes);

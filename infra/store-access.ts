@@ -8,6 +8,10 @@
 export const STORE_ACTIONS = {
   /** session-store.ts: get → GetItem; ensure, update and the lease → UpdateItem. */
   DynamoSessionStore: ['GetItem', 'UpdateItem'],
+  /** member-lists-store.ts: get → GetItem; save → BatchWriteItem (batch-write.ts). */
+  DynamoMemberLists: ['GetItem', 'BatchWriteItem'],
+  /** member-lists-store.ts, as the consumer reads: get → GetItem. */
+  DynamoMemberListReader: ['GetItem'],
   /** outbox-store.ts: list → Query; add and remove → BatchWriteItem (batch-write.ts). */
   DynamoOutbox: ['Query', 'BatchWriteItem'],
   /** guard-store.ts: a cooldown is a conditional PutItem; release → DeleteItem. */

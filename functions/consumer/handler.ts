@@ -5,10 +5,16 @@
  */
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
 import { conversationPace, replyWithRetries } from '../../lib/pipeline/replier.ts';
-import { SentHere, SessionCache, SmartQQClients } from '../../lib/pipeline/session-clients.ts';
+import {
+  MemberListCache,
+  SentHere,
+  SessionCache,
+  SmartQQClients,
+} from '../../lib/pipeline/session-clients.ts';
 import { RuleCache } from '../../lib/rules/rule-cache.ts';
 import { DynamoConversationGuard, DynamoCooldownStore } from '../../lib/stores/guard-store.ts';
 import { DynamoIdempotencyStore } from '../../lib/stores/idempotency-store.ts';
+import { DynamoMemberListReader } from '../../lib/stores/member-lists-store.ts';
 import { DynamoSendPacing } from '../../lib/stores/pacing-store.ts';
 import { DynamoRuleStore } from '../../lib/stores/rule-store.ts';
 import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
@@ -54,6 +60,7 @@ const rules = new RuleCache(new DynamoRuleStore({ doc, tableName: env.RULES_TABL
 // Kept for the container's life: the session record (10 s at most) and the SmartQQ connections.
 const base = {
   sessions: new SessionCache(new DynamoSessionStore({ doc, tableName: env.SESSIONS_TABLE })),
+  memberLists: new MemberListCache(new DynamoMemberListReader(guards)),
   clients: new SmartQQClients(smartQQHosts(env)),
   sentHere: new SentHere(),
   rules,

@@ -9,6 +9,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
 import { runPoller } from '../../lib/pipeline/poller.ts';
 import { SqsInboundQueue } from '../../lib/queue/inbound-queue.ts';
+import { DynamoMemberLists } from '../../lib/stores/member-lists-store.ts';
 import { DynamoOutbox } from '../../lib/stores/outbox-store.ts';
 import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
 import { createAwsClients } from '../shared/aws-clients.ts';
@@ -33,6 +34,7 @@ const { doc, sqs } = createAwsClients(env);
 const { logger, metrics, log, counts } = createObservability('poller', env.ACCOUNT);
 const sessions = new DynamoSessionStore({ doc, tableName: env.SESSIONS_TABLE });
 const outbox = new DynamoOutbox({ doc, tableName: env.GUARDS_TABLE });
+const memberLists = new DynamoMemberLists({ doc, tableName: env.GUARDS_TABLE });
 const queue = new SqsInboundQueue({ client: sqs, queueUrl: env.INBOUND_QUEUE_URL });
 const hosts = smartQQHosts(env);
 const pollLimits = { maxHoldMs: env.POLL_MAX_HOLD_MS, marginMs: env.POLL_MARGIN_MS };
@@ -44,6 +46,7 @@ export const handler = middy(async (_event: ScheduledEvent, context: Context) =>
     sessions,
     queue,
     outbox,
+    memberLists,
     hosts,
     pollLimits,
     remainingMs: () => context.getRemainingTimeInMillis(),

@@ -1,10 +1,10 @@
 /**
- * The contact names and current ids the poller keeps in the session record after each login, so
- * events can carry names (rules match names; ids change on every login) and the bot can recognise
- * its own group echo by its member uin.
+ * The contact names and current ids the poller keeps after each login, so events can carry names
+ * (rules match names; ids change on every login) and the bot can recognise its own group echo by its
+ * member uin: the directory in the session record, the member lists apart (`keepMembersApart`).
  */
 import type { SmartQQClient } from '../smartqq/client.ts';
-import type { ContactsCache } from './ports.ts';
+import type { ContactsCache, MemberLists, PipelineLog, PipelineMetrics } from './ports.ts';
 
 export class ContactsOutOfTimeError extends Error {
   override readonly name = 'ContactsOutOfTimeError';
@@ -41,7 +41,7 @@ export async function loadContactsCache(
       (await enough(() => client.getDiscussionDetail(discussion.did))).members,
     );
   }
-  return fitForSessionItem({
+  return {
     fetchedAt: nowMs,
     linkedAt: client.session.tokens.linkedAt,
     friends: book.friends.map((f) => ({
@@ -54,35 +54,30 @@ export async function loadContactsCache(
     members,
     selfUins: [...selfUins],
     selfNick: self.nick,
-  });
+  };
 }
 
 /**
- * The contacts live in the session item, and a DynamoDB item holds 400 KB at most: an account with
- * many large groups does not fit (a write of it fails, and a login that cannot be saved would be
- * retried forever). Past this many bytes the member lists are left out — senders in groups and
- * discussions are then named by uin — and `membersOmitted` says so, for the owner to be told.
+ * Saves a login's member lists apart (`MemberLists`) and answers the contacts for the session item,
+ * without them: the directory (friends, groups, discussions, the bot's uins) stays small however
+ * large the groups, and a reply reads only its own chat's list.
  */
-export const MAX_CONTACTS_BYTES = 300_000;
-
-export function fitForSessionItem(contacts: ContactsCache): ContactsCache {
-  if (Buffer.byteLength(JSON.stringify(contacts)) <= MAX_CONTACTS_BYTES) return contacts;
-  return { ...contacts, members: {}, membersOmitted: true };
-}
-
-/** Says, loudly and once per load, that the member lists did not fit. */
-export function reportOmittedMembers(
+export async function keepMembersApart(
+  memberLists: MemberLists,
+  account: string,
   contacts: ContactsCache,
-  log: { error(message: string, extra?: Record<string, unknown>): void },
-  metrics?: { count(name: string, value?: number): void },
-): void {
-  if (!contacts.membersOmitted) return;
-  metrics?.count('contacts_too_large');
-  log.error('contacts too large for the session item: group and discussion members left out', {
-    groups: contacts.groups.length,
-    discussions: contacts.discussions.length,
-    limitBytes: MAX_CONTACTS_BYTES,
-  });
+  nowMs: number,
+  report?: { log: Pick<PipelineLog, 'error'>; metrics?: PipelineMetrics | undefined },
+): Promise<ContactsCache> {
+  const { cut } = await memberLists.save(account, contacts.linkedAt, contacts.members, nowMs);
+  if (cut.length > 0 && report) {
+    // Loud and once per load: some senders of these chats are named by uin.
+    report.metrics?.count('contacts_too_large');
+    report.log.error('member lists too large for one item: cut, later members named by uin', {
+      chats: cut.length,
+    });
+  }
+  return { ...contacts, members: {} };
 }
 
 /** Contacts not known (yet): messages still go out, with uins for names. */

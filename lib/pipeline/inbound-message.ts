@@ -8,7 +8,10 @@ import type { PollEvent } from '../smartqq/poll.ts';
 import { discussionKey, groupKey } from './contacts-cache.ts';
 import type { ContactsCache, InboundMessage } from './ports.ts';
 
-type ChatEvent = Extract<PollEvent, { kind: 'friend_message' | 'group_message' | 'discussion_message' }>;
+export type ChatEvent = Extract<
+  PollEvent,
+  { kind: 'friend_message' | 'group_message' | 'discussion_message' }
+>;
 
 export function isChatEvent(event: PollEvent): event is ChatEvent {
   return (
@@ -95,8 +98,6 @@ function roomChat(
 /** Whether the cache lacks a name this event needs (a new friend or group since the last load). */
 export function needsFreshContacts(event: ChatEvent, contacts: ContactsCache): boolean {
   if (event.kind === 'friend_message') return !contacts.friends.some((f) => f.uin === event.fromUin);
-  // Member lists left out for their size: a refresh would not bring them back.
-  if (contacts.membersOmitted) return false;
   return !contacts.selfUins.includes(event.senderUin) && isUnknownMember(event, contacts);
 }
 

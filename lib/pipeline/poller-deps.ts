@@ -5,13 +5,22 @@
  */
 import type { SmartQQHosts } from '../smartqq/endpoints.ts';
 import type { PollLimits } from '../smartqq/poll.ts';
-import type { InboundQueue, Outbox, PipelineLog, PipelineMetrics, SessionStore } from './ports.ts';
+import type {
+  InboundQueue,
+  MemberLists,
+  Outbox,
+  PipelineLog,
+  PipelineMetrics,
+  SessionStore,
+} from './ports.ts';
 
 export interface PollerDeps {
   readonly account: string;
   readonly sessions: SessionStore;
   readonly queue: InboundQueue;
   readonly outbox: Outbox;
+  /** Each login's group and discussion member lists, apart from the session item. */
+  readonly memberLists: MemberLists;
   readonly hosts: SmartQQHosts;
   readonly pollLimits: PollLimits;
   /** Time the invocation has left (Lambda's getRemainingTimeInMillis). */

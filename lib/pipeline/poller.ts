@@ -11,11 +11,23 @@ import { SmartQQClient } from '../smartqq/client.ts';
 import type { PollEvent, PollOutcome } from '../smartqq/poll.ts';
 import { Session } from '../smartqq/session.ts';
 import { reportInbound } from './activity.ts';
-import { loadContactsCache, noContacts, reportOmittedMembers } from './contacts-cache.ts';
-import { isChatEvent, isUnknownMember, needsFreshContacts, toInboundMessage } from './inbound-message.ts';
+import {
+  discussionKey,
+  groupKey,
+  keepMembersApart,
+  loadContactsCache,
+  noContacts,
+} from './contacts-cache.ts';
+import {
+  type ChatEvent,
+  isChatEvent,
+  isUnknownMember,
+  needsFreshContacts,
+  toInboundMessage,
+} from './inbound-message.ts';
 import { withLease } from './lease.ts';
 import { LINK_RESERVE_MS, needsQr, type PollerDeps, PUBLISH_RESERVE_MS } from './poller-deps.ts';
-import type { ContactsCache, SessionRecord, SessionStore } from './ports.ts';
+import type { ContactsCache, MemberList, SessionRecord, SessionStore } from './ports.ts';
 import { flushOutbox, publishOrKeep } from './publishing.ts';
 import { advanceQrLogin } from './qr-login.ts';
 
@@ -77,6 +89,8 @@ class PollLoop {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private contactsRefreshed = false;
+  /** The member lists of this login read or loaded so far (the session record holds none). */
+  private members: Record<string, MemberList | undefined> = {};
 
   constructor(
     private readonly deps: PollerDeps,
@@ -156,8 +170,8 @@ class PollLoop {
    * process); only then are unknown senders looked up and a kick acted on.
    */
   private async publish(events: readonly PollEvent[]): Promise<boolean> {
-    const contacts = this.record.contacts ?? noContacts(this.client.session.tokens.linkedAt);
     const chats = events.filter(isChatEvent);
+    const contacts = await this.contactsFor(chats);
     const all = chats.map((event) => toInboundMessage(event, this.deps.account, contacts, this.now()));
     // The bot's own messages coming back (their sender known as the bot's): nothing to answer, so
     // not queued — half the records of a busy group chat. Still shown in the transcript.
@@ -194,8 +208,7 @@ class PollLoop {
         this.now(),
         () => this.deps.remainingMs() > reserve,
       );
-      reportOmittedMembers(contacts, this.deps.log, this.deps.metrics);
-      await this.save({ contacts });
+      await this.save({ contacts: await this.keepMembers(contacts) });
       return true;
     } catch (err) {
       this.deps.log.warn('could not refresh contacts', { reason: (err as Error).message });
@@ -210,8 +223,9 @@ class PollLoop {
    * later echoes are known at once and trigger no refresh.
    */
   private async learnEchoSenders(events: readonly PollEvent[]): Promise<void> {
-    const contacts = this.record.contacts;
-    if (!contacts) return;
+    const stored = this.record.contacts;
+    if (!stored) return;
+    const contacts = this.withMembers(stored);
     const echoes = new Set<number>();
     for (const event of events) {
       if (!isChatEvent(event) || event.kind === 'friend_message') continue;
@@ -222,7 +236,7 @@ class PollLoop {
     this.deps.log.info('a sender in no member list after a refresh: taken for the bot’s own echo', {
       uins: echoes.size,
     });
-    await this.save({ contacts: { ...contacts, selfUins: [...contacts.selfUins, ...echoes] } });
+    await this.save({ contacts: { ...stored, selfUins: [...stored.selfUins, ...echoes] } });
   }
 
   /** Relink without a QR; if the server refuses, the owner must scan a new QR (said once, clearly). */
@@ -276,9 +290,7 @@ class PollLoop {
    */
   private async contactsAfterLink(): Promise<ContactsCache> {
     try {
-      const contacts = await loadContactsCache(this.client, this.now());
-      reportOmittedMembers(contacts, this.deps.log, this.deps.metrics);
-      return contacts;
+      return await this.keepMembers(await loadContactsCache(this.client, this.now()));
     } catch (err) {
       this.deps.log.warn('contacts not loaded after the relink: kept the earlier ones', {
         reason: (err as Error).message,
@@ -289,6 +301,44 @@ class PollLoop {
         fetchedAt: 0,
       };
     }
+  }
+
+  /**
+   * The contacts with the member lists of the chats these events come from: read from the
+   * member-list store the first time a chat is seen in this invocation.
+   */
+  private async contactsFor(events: readonly ChatEvent[]): Promise<ContactsCache> {
+    const contacts = this.record.contacts ?? noContacts(this.client.session.tokens.linkedAt);
+    const keys = new Set<string>();
+    for (const event of events) {
+      if (event.kind === 'group_message') keys.add(groupKey(event.gid));
+      if (event.kind === 'discussion_message') keys.add(discussionKey(event.did));
+    }
+    for (const key of keys) {
+      if (key in this.members) continue;
+      this.members[key] = await this.deps.memberLists.get(this.deps.account, contacts.linkedAt, key);
+    }
+    return this.withMembers(contacts);
+  }
+
+  private withMembers(contacts: ContactsCache): ContactsCache {
+    const members = Object.fromEntries(
+      Object.entries(this.members).filter((entry): entry is [string, MemberList] => entry[1] !== undefined),
+    );
+    return { ...contacts, members };
+  }
+
+  /** Saves a fresh load's member lists apart, keeps them here, and answers the rest for the record. */
+  private async keepMembers(contacts: ContactsCache): Promise<ContactsCache> {
+    const stored = await keepMembersApart(
+      this.deps.memberLists,
+      this.deps.account,
+      contacts,
+      this.now(),
+      this.deps,
+    );
+    this.members = { ...contacts.members };
+    return stored;
   }
 
   private async save(changes: Parameters<SessionStore['update']>[2]): Promise<void> {

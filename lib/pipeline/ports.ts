@@ -23,7 +23,12 @@ export interface ContactsCache {
   readonly friends: readonly { uin: number; nick: string; markname?: string }[];
   readonly groups: readonly { gid: number; code: number; name: string }[];
   readonly discussions: readonly { did: number; name: string }[];
-  /** Sender names per group gid / discussion did: uin → card or nick. */
+  /**
+   * Sender names per group gid / discussion did (`groupKey`, `discussionKey`): uin → card or nick.
+   * Only the lists loaded in this process: all of them right after a login, none in the session
+   * item — they are kept apart (`MemberLists`), so an account of any size fits, and each reply
+   * reads the one list it needs.
+   */
   readonly members: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /**
    * The uins the bot sends from: its own, its member uin, and the echo's send_uin once learned
@@ -31,8 +36,6 @@ export interface ContactsCache {
    */
   readonly selfUins: readonly number[];
   readonly selfNick: string;
-  /** The member lists did not fit in the session item and were left out (senders named by uin). */
-  readonly membersOmitted?: boolean;
 }
 
 export interface SessionRecord {
@@ -210,4 +213,26 @@ export interface PipelineLog {
 
 export interface PipelineMetrics {
   count(name: string, value?: number): void;
+}
+
+/** One chat's member list: uin → card or nick. */
+export type MemberList = Readonly<Record<string, string>>;
+
+/**
+ * The member lists of a login, one item per group or discussion, apart from the session item
+ * (a group had up to 2,000 members: all of them would not fit in one DynamoDB item).
+ */
+export interface MemberLists {
+  /** One chat's list of the login `linkedAt`, or undefined when none was saved. */
+  get(account: string, linkedAt: number, chatKey: string): Promise<MemberList | undefined>;
+  /**
+   * Saves every list of the login `linkedAt` (before the session record names that login); answers
+   * the chats whose list was too large for one item and was cut (its later members named by uin).
+   */
+  save(
+    account: string,
+    linkedAt: number,
+    lists: Readonly<Record<string, MemberList>>,
+    nowMs: number,
+  ): Promise<{ readonly cut: readonly string[] }>;
 }

@@ -6,7 +6,7 @@
  */
 import { CookieJar } from 'tough-cookie';
 import { SmartQQClient } from '../smartqq/client.ts';
-import { loadContactsCache, reportOmittedMembers } from './contacts-cache.ts';
+import { keepMembersApart, loadContactsCache } from './contacts-cache.ts';
 import { LINK_RESERVE_MS, type PollerDeps } from './poller-deps.ts';
 import type { SessionRecord } from './ports.ts';
 
@@ -57,8 +57,13 @@ export async function advanceQrLogin(deps: PollerDeps, start: SessionRecord): Pr
           await showNewQr({ scannedBy: session.tokens.uin, at: now() });
           continue;
         }
-        const contacts = await loadContactsCache(client, now());
-        reportOmittedMembers(contacts, deps.log, deps.metrics);
+        const contacts = await keepMembersApart(
+          deps.memberLists,
+          deps.account,
+          await loadContactsCache(client, now()),
+          now(),
+          deps,
+        );
         await save({
           state: 'online',
           stateSince: now(),

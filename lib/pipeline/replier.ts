@@ -21,13 +21,14 @@ import { discussionKey, groupKey } from './contacts-cache.ts';
 import type {
   IdempotencyStore,
   InboundMessage,
+  MemberList,
   PipelineLog,
   PipelineMetrics,
   SendPace,
   SendPacing,
   SessionRecord,
 } from './ports.ts';
-import type { SentHere, SessionCache, SmartQQClients } from './session-clients.ts';
+import type { MemberListCache, SentHere, SessionCache, SmartQQClients } from './session-clients.ts';
 
 export class RetryLaterError extends Error {
   override readonly name = 'RetryLaterError';
@@ -43,6 +44,8 @@ export class RetryLaterError extends Error {
 export interface ReplierDeps {
   /** The session record, kept per container (`SessionCache`). */
   readonly sessions: SessionCache;
+  /** The member list of the message's group or discussion, kept per container. */
+  readonly memberLists: MemberListCache;
   /** One SmartQQ client per account and session, kept per container. */
   readonly clients: SmartQQClients;
   /** The reply parts this container sent. */
@@ -123,11 +126,7 @@ export async function replyWithRetries(message: InboundMessage, deps: ReplierDep
 
 export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promise<ReplyReport> {
   const now = deps.now ?? Date.now;
-  let { record, readAt } = await deps.sessions.get(message.account, now());
-  // Kept from before this message was polled, and blind to its chat or sender: read it again.
-  if (readAt < message.receivedAt && !(record && knows(record, message))) {
-    ({ record } = await deps.sessions.get(message.account, now(), message.receivedAt));
-  }
+  const { record, members } = await whatIsKnown(message, deps);
   if (record?.state !== 'online' || !record.session || !record.contacts) {
     deps.sessions.forget(message.account);
     throw new RetryLaterError(`session of account ${message.account} is ${record?.state ?? 'missing'}`);
@@ -142,7 +141,7 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
     senderUin: message.senderUin,
     text: message.text,
     botNick: record.contacts.selfNick,
-    botNames: botNamesIn(record, message),
+    botNames: botNamesIn(record, message, members),
   };
   const plan = await planReplies(
     ruleSet,
@@ -155,7 +154,7 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
       selfUins: new Set(
         message.fromBot ? [...record.contacts.selfUins, message.senderUin] : record.contacts.selfUins,
       ),
-      senderListed: senderListed(record, message),
+      senderListed: senderListed(record, message, members),
       messageKey: message.key,
     },
     now(),
@@ -326,20 +325,44 @@ function reportBreaker(message: InboundMessage, tripped: boolean, deps: ReplierD
 }
 
 /**
+ * The session record and the member list of the message's chat, as this container keeps them; each
+ * read again when it is older than the message and blind to its chat or sender (a new friend, a
+ * group joined, a member list the poller has just refreshed).
+ */
+async function whatIsKnown(
+  message: InboundMessage,
+  deps: ReplierDeps,
+): Promise<{ record: SessionRecord | undefined; members: MemberList | undefined }> {
+  const now = deps.now ?? Date.now;
+  let { record, readAt } = await deps.sessions.get(message.account, now());
+  if (readAt < message.receivedAt && !(record && targetFor(message, record))) {
+    ({ record } = await deps.sessions.get(message.account, now(), message.receivedAt));
+  }
+  const contacts = record?.contacts;
+  // Uins belong to one login: a message of another one is not looked up.
+  if (message.chatType === 'friend' || !contacts || contacts.linkedAt !== message.linkedAt) {
+    return { record, members: undefined };
+  }
+  const key = message.chatType === 'group' ? groupKey(message.chatId) : discussionKey(message.chatId);
+  let list = await deps.memberLists.get(message.account, contacts.linkedAt, key, now());
+  if (list.readAt < message.receivedAt && list.members?.[String(message.senderUin)] === undefined) {
+    list = await deps.memberLists.get(message.account, contacts.linkedAt, key, now(), message.receivedAt);
+  }
+  return { record, members: list.members };
+}
+
+/**
  * Whether the sender is in the chat's member list as last loaded (a friend always is). Uins belong
  * to one session: a message from an earlier one cannot be judged, and counts as listed.
  */
-function senderListed(record: SessionRecord, message: InboundMessage): boolean {
+function senderListed(
+  record: SessionRecord,
+  message: InboundMessage,
+  members: MemberList | undefined,
+): boolean {
   if (message.chatType === 'friend' || record.contacts?.linkedAt !== message.linkedAt) return true;
-  const key = message.chatType === 'group' ? groupKey(message.chatId) : discussionKey(message.chatId);
-  const members = record.contacts?.members[key];
   // No member list for this chat (not loaded yet): nobody can be told apart, so nobody is suspect.
   return members === undefined || members[String(message.senderUin)] !== undefined;
-}
-
-/** Whether the record knows the message's chat, and its sender in a group or discussion. */
-function knows(record: SessionRecord, message: InboundMessage): boolean {
-  return targetFor(message, record) !== undefined && senderListed(record, message);
 }
 
 /** The ids in the message belong to the session it was polled in; after a relink, find the chat by name. */
@@ -370,14 +393,17 @@ function targetFor(message: InboundMessage, record: SessionRecord): SendTarget |
 }
 
 /** The names `@` mentions of the bot use in this chat: its nick, and its card in the group. */
-function botNamesIn(record: SessionRecord, message: InboundMessage): string[] {
+function botNamesIn(
+  record: SessionRecord,
+  message: InboundMessage,
+  members: MemberList | undefined,
+): string[] {
   const contacts = record.contacts;
   if (!contacts) return [];
   const names = [contacts.selfNick];
   if (message.chatType === 'group') {
-    const members = contacts.members[groupKey(message.chatId)] ?? {};
     for (const uin of contacts.selfUins) {
-      const card = members[String(uin)];
+      const card = members?.[String(uin)];
       if (card) names.push(card);
     }
   }

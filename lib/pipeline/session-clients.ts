@@ -4,6 +4,8 @@
  * - `SessionCache`: the account's session record, read at most once per `maxAgeMs` (concurrent
  *   readers share one read), forgotten when a send says the session is no longer good, and read
  *   again when it is older than the message it must answer and does not know its chat or sender;
+ * - `MemberListCache`: the member list of each chat a reply was asked in, kept like the session
+ *   record (read again when older than the message and blind to its sender);
  * - `SmartQQClients`: one SmartQQ client (keep-alive connections, cookie jar) per account, kept as
  *   long as the stored session is the same, replaced when it changes (relink, new login, 116).
  *
@@ -15,7 +17,7 @@ import { randomInt } from 'node:crypto';
 import { SmartQQClient } from '../smartqq/client.ts';
 import type { SmartQQHosts } from '../smartqq/endpoints.ts';
 import { Session, type SessionJson } from '../smartqq/session.ts';
-import type { SessionRecord, SessionStore } from './ports.ts';
+import type { MemberList, MemberLists, SessionRecord, SessionStore } from './ports.ts';
 
 /** How long a container trusts the session record it read. */
 export const SESSION_CACHE_MS = 10_000;
@@ -58,6 +60,45 @@ export class SessionCache {
   /** The next `get` reads the store. */
   forget(account: string): void {
     this.#entries.delete(account);
+  }
+}
+
+export interface CachedMemberList {
+  readonly members: MemberList | undefined;
+  readonly readAt: number;
+}
+
+/** One chat's member list per login, read at most once per `maxAgeMs` (a list is a login's). */
+export class MemberListCache {
+  readonly #store: Pick<MemberLists, 'get'>;
+  readonly #maxAgeMs: number;
+  readonly #entries = new Map<string, CachedMemberList>();
+  readonly #capacity: number;
+
+  constructor(store: Pick<MemberLists, 'get'>, maxAgeMs = SESSION_CACHE_MS, capacity = 1_000) {
+    this.#store = store;
+    this.#maxAgeMs = maxAgeMs;
+    this.#capacity = capacity;
+  }
+
+  async get(
+    account: string,
+    linkedAt: number,
+    chatKey: string,
+    nowMs: number,
+    readAfterMs = Number.NEGATIVE_INFINITY,
+  ): Promise<CachedMemberList> {
+    const key = `${account}|${linkedAt}|${chatKey}`;
+    const kept = this.#entries.get(key);
+    if (kept && nowMs - kept.readAt < this.#maxAgeMs && kept.readAt > readAfterMs) return kept;
+    const entry = { members: await this.#store.get(account, linkedAt, chatKey), readAt: nowMs };
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    if (this.#entries.size > this.#capacity) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    return entry;
   }
 }
 

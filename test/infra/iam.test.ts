@@ -79,12 +79,13 @@ function grantsOf(fn: BotFunction): string[] {
 const on = (resource: string, ...actions: string[]) => actions.map((a) => `${a} on ${resource}`);
 
 describe('each function may touch only its own tables, queues and secret', () => {
-  it('poller: its log group; Sessions; the outbox in Guards; publishing to the inbound queue', () => {
+  it('poller: its log group; Sessions; the outbox and member lists in Guards; publishing to the inbound queue', () => {
     expect(grantsOf(fns.poller)).toEqual(
       [
         ...on(ids.PollerLogs as string, 'logs:CreateLogStream', 'logs:PutLogEvents'),
         ...on(ids.Sessions as string, 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
-        ...on(ids.Guards as string, 'dynamodb:BatchWriteItem', 'dynamodb:Query'),
+        // The outbox, and the member lists of each login (GetItem: a chat's list read back).
+        ...on(ids.Guards as string, 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:Query'),
         ...on(ids.Inbound as string, 'sqs:SendMessage'),
       ].sort(),
     );

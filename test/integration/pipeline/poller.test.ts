@@ -11,6 +11,7 @@ import { parseInboundMessage, SqsInboundQueue } from '../../../lib/queue/inbound
 import { SmartQQClient } from '../../../lib/smartqq/client.ts';
 import { singleBaseHosts } from '../../../lib/smartqq/endpoints.ts';
 import { Session, type SessionJson } from '../../../lib/smartqq/session.ts';
+import { DynamoMemberLists } from '../../../lib/stores/member-lists-store.ts';
 import { DynamoOutbox } from '../../../lib/stores/outbox-store.ts';
 import { DynamoSessionStore } from '../../../lib/stores/session-store.ts';
 import type { Simulator } from '../../../local/simulator/index.ts';
@@ -66,6 +67,7 @@ beforeEach(async () => {
         account: ACCOUNT,
         sessions,
         outbox,
+        memberLists: new DynamoMemberLists({ doc: dynamo.doc, tableName: names.guards }),
         queue: new SqsInboundQueue({ client: sqs.client, queueUrl: urls.inbound, sleep: async () => {} }),
         hosts: singleBaseHosts(sim.url),
         pollLimits: { maxHoldMs: HOLD_MS, marginMs: 200 },

@@ -7,9 +7,9 @@ import { createServer } from 'node:http';
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadContactsCache } from '../../../lib/pipeline/contacts-cache.ts';
+import { keepMembersApart, loadContactsCache } from '../../../lib/pipeline/contacts-cache.ts';
 import { toInboundMessage } from '../../../lib/pipeline/inbound-message.ts';
-import type { InboundMessage, SessionRecord } from '../../../lib/pipeline/ports.ts';
+import type { ContactsCache, InboundMessage, SessionRecord } from '../../../lib/pipeline/ports.ts';
 import {
   conversationPace,
   type ReplierDeps,
@@ -17,14 +17,21 @@ import {
   replyTo,
   replyWithRetries,
 } from '../../../lib/pipeline/replier.ts';
-import { SentHere, SessionCache, SmartQQClients } from '../../../lib/pipeline/session-clients.ts';
+import {
+  MemberListCache,
+  SentHere,
+  SessionCache,
+  SmartQQClients,
+} from '../../../lib/pipeline/session-clients.ts';
 import { RuleCache } from '../../../lib/rules/rule-cache.ts';
+import type { SmartQQClient } from '../../../lib/smartqq/client.ts';
 import { parseFaceMarkers, plainText, splitForSending } from '../../../lib/smartqq/content.ts';
 import { singleBaseHosts } from '../../../lib/smartqq/endpoints.ts';
 import { meterDynamoCalls } from '../../../lib/state/call-meter.ts';
 import { createDynamoClients } from '../../../lib/state/dynamo.ts';
 import { DynamoConversationGuard, DynamoCooldownStore } from '../../../lib/stores/guard-store.ts';
 import { DynamoIdempotencyStore } from '../../../lib/stores/idempotency-store.ts';
+import { DynamoMemberLists } from '../../../lib/stores/member-lists-store.ts';
 import { DynamoSendPacing } from '../../../lib/stores/pacing-store.ts';
 import { DynamoRuleStore } from '../../../lib/stores/rule-store.ts';
 import { DynamoSessionStore } from '../../../lib/stores/session-store.ts';
@@ -48,6 +55,8 @@ let sim: Simulator;
 let dynamo: TestTables;
 let deps: ReplierDeps;
 let record: SessionRecord;
+/** The member lists of the login, as the poller had them when it published (the record has none). */
+let members: ContactsCache['members'] = {};
 let store: DynamoSessionStore;
 const logs: string[] = [];
 
@@ -55,6 +64,7 @@ beforeAll(async () => {
   [sim, dynamo] = await Promise.all([startSim(), startTestTables('replier')]);
   const guards = { doc: dynamo.doc, tableName: dynamo.names.guards };
   const sessions = new DynamoSessionStore({ doc: dynamo.doc, tableName: dynamo.names.sessions });
+  const memberLists = new DynamoMemberLists(guards);
   store = sessions;
   const rules = new DynamoRuleStore({ doc: dynamo.doc, tableName: dynamo.names.rules });
   await rules.importRules(DEMO_RULES);
@@ -64,7 +74,7 @@ beforeAll(async () => {
     state: 'online',
     stateSince: Date.now(),
     session: client.session.toJSON(),
-    contacts: await loadContactsCache(client, Date.now()),
+    contacts: await keepMembersApart(memberLists, ACCOUNT, await loaded(client), Date.now()),
   });
   client.close();
   const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
@@ -72,6 +82,7 @@ beforeAll(async () => {
   deps = {
     // Read at every message here; the container cache has its own tests.
     sessions: new SessionCache(sessions, 0),
+    memberLists: new MemberListCache(memberLists, 0),
     clients: new SmartQQClients(singleBaseHosts(sim.url)),
     sentHere: new SentHere(),
     rules: new RuleCache(rules),
@@ -101,9 +112,17 @@ function someoneElse(members: Readonly<Record<string, string>> | undefined): num
 }
 
 let msgId = 100;
+/** The contacts of a fresh load, their member lists kept for `inbound`. */
+async function loaded(client: SmartQQClient): Promise<ContactsCache> {
+  const contacts = await loadContactsCache(client, Date.now());
+  members = contacts.members;
+  return contacts;
+}
+
 function inbound(kind: 'friend' | 'group' | 'discussion', text: string, senderUin?: number): InboundMessage {
-  const contacts = record.contacts;
-  if (!contacts) throw new Error('no contacts');
+  const stored = record.contacts;
+  if (!stored) throw new Error('no contacts');
+  const contacts = { ...stored, members };
   const base = { msgId: msgId++, time: Math.floor(Date.now() / 1000), segments: [], text };
   if (kind === 'friend') {
     const ali = contacts.friends.find((f) => f.markname === 'Ali');
@@ -400,7 +419,12 @@ describe('replying', () => {
       const current = (await store.get(ACCOUNT)) as SessionRecord;
       record = await store.update(ACCOUNT, current.version, {
         session: relinked.session.toJSON(),
-        contacts: await loadContactsCache(relinked, Date.now()),
+        contacts: await keepMembersApart(
+          new DynamoMemberLists({ doc: dynamo.doc, tableName: dynamo.names.guards }),
+          ACCOUNT,
+          await loaded(relinked),
+          Date.now(),
+        ),
       });
       relinked.close();
 
@@ -423,6 +447,7 @@ describe('the cost of a reply', () => {
       sessions: new SessionCache(
         new DynamoSessionStore({ doc: metered.doc, tableName: dynamo.names.sessions }),
       ),
+      memberLists: new MemberListCache(new DynamoMemberLists(guards)),
       sentHere: new SentHere(),
       cooldowns: new DynamoCooldownStore(guards),
       conversationGuard: new DynamoConversationGuard(guards),
@@ -433,8 +458,12 @@ describe('the cost of a reply', () => {
       // An hour on: the breakers tripped by the tests above are quiet again.
       now: () => Date.now() + 3_600_000,
     };
-    // A container's first message reads the session (then kept 10 s).
-    expect(await replyTo(inbound('friend', 'ping'), container)).toMatchObject({ replies: 1 });
+    // A container's first message reads the session, and the first in a group or discussion its
+    // member list (each then kept 10 s): one read each.
+    for (const kind of ['friend', 'group', 'discussion'] as const) {
+      expect(await replyTo(inbound(kind, 'ping'), container)).toMatchObject({ replies: 1 });
+    }
+    expect(meter.calls.get('GetItemCommand')).toBe(3);
     meter.reset();
     const kinds = ['group', 'discussion', 'friend', 'group'] as const;
     for (const kind of kinds) {
