@@ -16,6 +16,15 @@ const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback
 export const ENV = {
   /** The bot account's QQ number: the one this deployment logs in and answers for. */
   ACCOUNT: z.string().regex(/^[1-9][0-9]{4,11}$/, 'must be a QQ number'),
+  /**
+   * The accounts one poller invocation holds (comma-separated QQ numbers; default ACCOUNT alone):
+   * each polled side by side with its own lease (lib/pipeline/shard.ts).
+   */
+  POLLER_ACCOUNTS: z
+    .string()
+    .regex(/^[1-9][0-9]{4,11}(,[1-9][0-9]{4,11})*$/, 'must be QQ numbers separated by commas')
+    .transform((list) => [...new Set(list.split(','))])
+    .optional(),
   SESSIONS_TABLE: z.string().min(1),
   RULES_TABLE: z.string().min(1),
   GUARDS_TABLE: z.string().min(1),

@@ -1,61 +1,111 @@
 /**
- * `npm run measure:poller-memory`: the poller function's peak memory, as Lambda would report "Max
- * Memory Used". The poller is bundled exactly as the stack bundles it (esbuild, ESM, minified) and
- * run alone in a plain `node` process, one invocation of 60 s polling a logged-in account while the
- * simulator sends it 20 messages a second; its peak resident set size is printed. The login is done
- * first by the local runtime, which is then stopped (the session stays in the emulated DynamoDB).
+ * `npm run measure:poller-memory [-- --accounts N --seconds S]`: the poller function's peak memory,
+ * as Lambda would report "Max Memory Used", for one invocation holding N accounts (POLLER_ACCOUNTS,
+ * lib/pipeline/shard.ts; default 1). The poller is bundled exactly as the stack bundles it (esbuild,
+ * ESM, minified) and run alone in a plain `node` process for S seconds (default 60), polling N
+ * logged-in accounts while the simulator sends them 20 messages a second in all; its peak resident
+ * set size is printed. The accounts are logged in first through the simulator, their sessions
+ * stored in the emulated DynamoDB.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { keepMembersApart, loadContactsCache } from '../lib/pipeline/contacts-cache.ts';
+import { SmartQQClient } from '../lib/smartqq/client.ts';
+import { singleBaseHosts } from '../lib/smartqq/endpoints.ts';
+import { createDynamoClients } from '../lib/state/dynamo.ts';
+import { createQueues, localQueueNames } from '../lib/state/queues.ts';
+import { createTables, localTableNames } from '../lib/state/tables.ts';
+import { DynamoMemberLists } from '../lib/stores/member-lists-store.ts';
+import { DynamoSessionStore } from '../lib/stores/session-store.ts';
 import demoWorld from '../local/demo-world.json' with { type: 'json' };
-import { startDynamoEmulator, startSqsEmulator } from '../local/runtime/emulators.ts';
-import { startLocalRuntime } from '../local/runtime/index.ts';
+import { localSqsClient, startDynamoEmulator, startSqsEmulator } from '../local/runtime/emulators.ts';
 import { type MessageInput, startSimulator } from '../local/simulator/index.ts';
 
+const { values } = parseArgs({
+  options: { accounts: { type: 'string', default: '1' }, seconds: { type: 'string', default: '60' } },
+});
+const ACCOUNTS = Number(values.accounts);
+const INVOCATION_MS = Number(values.seconds) * 1000;
+if (!Number.isInteger(ACCOUNTS) || ACCOUNTS < 1 || ACCOUNTS > 500)
+  throw new Error('--accounts must be 1 to 500');
+if (!Number.isInteger(INVOCATION_MS) || INVOCATION_MS < 10_000)
+  throw new Error('--seconds must be 10 or more');
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const INVOCATION_MS = 60_000;
 const HOLD_MS = 10_000;
-const ACCOUNT = '20001';
+const demoAccount = demoWorld.accounts[0] as (typeof demoWorld.accounts)[number];
+const accounts = Array.from({ length: ACCOUNTS }, (_, i) => String(demoAccount.qq + i));
+// The demo account's contacts, for each of N accounts.
+const world = {
+  ...demoWorld,
+  accounts: accounts.map((qq, i) => ({
+    ...demoAccount,
+    qq: Number(qq),
+    nick: `${demoAccount.nick}${i || ''}`,
+  })),
+};
 
 const dir = mkdtempSync(path.join(tmpdir(), 'poller-memory-'));
 const dynamo = await startDynamoEmulator(0);
 const sqs = await startSqsEmulator(0);
-const sim = await startSimulator({ world: demoWorld, pollHoldMs: HOLD_MS, autoScanAfterMs: 100 });
+const sim = await startSimulator({ world, pollHoldMs: HOLD_MS });
 try {
-  // Log in through the pipeline, then stop it: the child poller takes over the stored session.
-  const runtime = await startLocalRuntime({
-    smartqqUrl: sim.url,
-    account: ACCOUNT,
-    dynamodbEndpoint: dynamo.endpoint,
-    sqsEndpoint: sqs.endpoint,
-    pollHoldMs: HOLD_MS,
-    handlerLogLevel: 'ERROR',
-    log: () => {},
-  });
-  while (!sim.state().accounts[0]?.online) await new Promise((resolve) => setTimeout(resolve, 100));
+  const { client: dynamoClient, doc } = createDynamoClients({ endpoint: dynamo.endpoint });
+  const tables = localTableNames('measure');
+  await createTables(dynamoClient, tables);
+  const sqsClient = localSqsClient(sqs.endpoint);
+  const queues = await createQueues(sqsClient, localQueueNames('measure'));
+  const sessions = new DynamoSessionStore({ doc, tableName: tables.sessions });
+  const memberLists = new DynamoMemberLists({ doc, tableName: tables.guards });
+  // Each account logged in through the simulator (its phone allows it), the session stored.
+  for (const account of accounts) {
+    const client = new SmartQQClient({ hosts: singleBaseHosts(sim.url) });
+    await client.loginWithQr({
+      intervalMs: 20,
+      onQr: async () => {
+        sim.qr('scan');
+        sim.qr('allow', Number(account));
+      },
+    });
+    const created = await sessions.ensure(account, Date.now());
+    await sessions.update(account, created.version, {
+      state: 'online',
+      stateSince: Date.now(),
+      session: client.session.toJSON(),
+      contacts: await keepMembersApart(
+        memberLists,
+        account,
+        await loadContactsCache(client, Date.now()),
+        Date.now(),
+      ),
+    });
+    client.close();
+  }
   const environment = {
-    ACCOUNT,
-    SESSIONS_TABLE: runtime.tables.sessions,
-    GUARDS_TABLE: runtime.tables.guards,
-    INBOUND_QUEUE_URL: runtime.queues.inbound,
+    ACCOUNT: accounts[0] as string,
+    POLLER_ACCOUNTS: accounts.join(','),
+    SESSIONS_TABLE: tables.sessions,
+    GUARDS_TABLE: tables.guards,
+    INBOUND_QUEUE_URL: queues.inbound,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     SQS_ENDPOINT: sqs.endpoint,
     SMARTQQ_BASE_URL: sim.url,
     POLL_MAX_HOLD_MS: String(HOLD_MS),
     POLL_MARGIN_MS: '2000',
     POLLER_RATE_MS: '60000',
-    AWS_REGION: runtime.region,
+    AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   };
-  await runtime.close();
+  dynamoClient.destroy();
+  sqsClient.destroy();
 
   // As infra/bot-function.ts bundles it.
   await build({
@@ -103,17 +153,24 @@ process.exit(0);
     const speaker = speakers[n % speakers.length] as Omit<MessageInput, 'text'>;
     sim.injectMessage({
       ...speaker,
-      text: `message ${n++} ${'x'.repeat(200)}`,
-      account: Number(ACCOUNT),
+      text: `message ${n} ${'x'.repeat(200)}`,
+      account: Number(accounts[n % accounts.length]),
     } as MessageInput);
+    n++;
   }, 50);
   const code = await exited;
   clearInterval(timer);
   const line = out.trim().split('\n').pop() ?? '';
   if (code !== 0 || !line.startsWith('{')) throw new Error(`the poller run failed (exit ${code}): ${out}`);
   const { maxRssMb, result } = JSON.parse(line) as { maxRssMb: number; result: unknown };
+  const reports = ACCOUNTS === 1 ? { [accounts[0] as string]: result } : (result as Record<string, unknown>);
+  const published = Object.values(reports).reduce(
+    (sum: number, r) => sum + Number((r as { published?: number }).published ?? 0),
+    0,
+  );
+  const failed = Object.values(reports).filter((r) => (r as { status?: string }).status !== 'done').length;
   process.stdout.write(
-    `poller, one ${INVOCATION_MS / 1000} s invocation, ${n} messages sent to it: peak RSS ${maxRssMb.toFixed(1)} MB (${JSON.stringify(result)})\n`,
+    `poller, one ${INVOCATION_MS / 1000} s invocation holding ${ACCOUNTS} account(s), ${n} messages sent to them, ${published} published, ${failed} not done: peak RSS ${maxRssMb.toFixed(1)} MB\n`,
   );
 } finally {
   await sim.close();

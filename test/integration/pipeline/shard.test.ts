@@ -1,0 +1,188 @@
+/**
+ * One poller invocation holding ten accounts (lib/pipeline/shard.ts): each account polled and
+ * published on its own, side by side; an account whose server never answers and one whose storage
+ * fails delay none of the others, and are reported alone.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { keepMembersApart, loadContactsCache } from '../../../lib/pipeline/contacts-cache.ts';
+import type { PollerDeps } from '../../../lib/pipeline/poller-deps.ts';
+import type { SessionStore } from '../../../lib/pipeline/ports.ts';
+import { runShard, shardOf } from '../../../lib/pipeline/shard.ts';
+import { SqsInboundQueue } from '../../../lib/queue/inbound-queue.ts';
+import { parseInboundMessage } from '../../../lib/queue/message-body.ts';
+import { SmartQQClient } from '../../../lib/smartqq/client.ts';
+import { singleBaseHosts } from '../../../lib/smartqq/endpoints.ts';
+import { DynamoMemberLists } from '../../../lib/stores/member-lists-store.ts';
+import { DynamoOutbox } from '../../../lib/stores/outbox-store.ts';
+import { DynamoSessionStore } from '../../../lib/stores/session-store.ts';
+import { type Simulator, startSimulator } from '../../../local/simulator/index.ts';
+import { startTestTables, type TestTables } from '../../support/dynamo.ts';
+import { control, limitsFor } from '../../support/sim-control.ts';
+import { startTestSqs, type TestSqs } from '../../support/sqs.ts';
+
+const ACCOUNTS = Array.from({ length: 10 }, (_, i) => String(20_001 + i));
+/** Its SmartQQ server takes the connection and never answers. */
+const HANGING = '20004';
+/** Its session storage fails. */
+const BROKEN = '20007';
+const HOLD_MS = 600;
+
+const world = {
+  people: [{ qq: 10_001, nick: 'Alice' }],
+  accounts: ACCOUNTS.map((qq) => ({
+    qq: Number(qq),
+    nick: `Bot ${qq}`,
+    friends: [{ qq: 10_001 }],
+    groups: [{ name: `Room ${qq}`, members: [{ qq: 10_001 }] }],
+    discussions: [],
+  })),
+};
+
+let sim: Simulator;
+let dynamo: TestTables;
+let sqs: TestSqs;
+let blackHole: Server;
+const held = new Set<Socket>();
+
+beforeAll(async () => {
+  [sim, dynamo, sqs] = await Promise.all([
+    startSimulator({ world, pollHoldMs: HOLD_MS }),
+    startTestTables('shard'),
+    startTestSqs(),
+  ]);
+  blackHole = createServer((socket) => held.add(socket));
+  await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+}, 60_000);
+afterAll(async () => {
+  for (const socket of held) socket.destroy();
+  blackHole.close();
+  await Promise.all([sim.close(), dynamo.close(), sqs.close()]);
+});
+
+/** Logs `account` in through the simulator (the phone allows it) and stores its session. */
+async function logIn(account: string, sessions: SessionStore, memberLists: DynamoMemberLists) {
+  const client = new SmartQQClient({ hosts: singleBaseHosts(sim.url), pollLimits: limitsFor(HOLD_MS) });
+  await client.loginWithQr({
+    intervalMs: 20,
+    onQr: async () => {
+      await control(sim, 'POST', 'qr', { action: 'scan' });
+      await control(sim, 'POST', 'qr', { action: 'allow', account: Number(account) });
+    },
+  });
+  const created = await sessions.ensure(account, Date.now());
+  await sessions.update(account, created.version, {
+    state: 'online',
+    stateSince: Date.now(),
+    session: client.session.toJSON(),
+    contacts: await keepMembersApart(
+      memberLists,
+      account,
+      await loadContactsCache(client, Date.now()),
+      Date.now(),
+    ),
+  });
+  client.close();
+}
+
+it('polls ten accounts in one invocation; a hanging and a failing account delay none of the others', async () => {
+  const names = await dynamo.fresh();
+  const { urls } = await sqs.queues('shard');
+  const sessions = new DynamoSessionStore({ doc: dynamo.doc, tableName: names.sessions });
+  const memberLists = new DynamoMemberLists({ doc: dynamo.doc, tableName: names.guards });
+  for (const account of ACCOUNTS) await logIn(account, sessions, memberLists);
+
+  const brokenSessions: SessionStore = {
+    ...sessions,
+    get: sessions.get.bind(sessions),
+    update: sessions.update.bind(sessions),
+    acquireLease: sessions.acquireLease.bind(sessions),
+    releaseLease: sessions.releaseLease.bind(sessions),
+    leaseEndsBy: sessions.leaseEndsBy.bind(sessions),
+    ensure: async () => {
+      throw new Error('ProvisionedThroughputExceededException (injected)');
+    },
+  };
+  const logs: string[] = [];
+  const deadline = Date.now() + 6_000;
+  const depsFor = (account: string): PollerDeps => ({
+    account,
+    sessions: account === BROKEN ? brokenSessions : sessions,
+    queue: new SqsInboundQueue({ client: sqs.client, queueUrl: urls.inbound, sleep: async () => {} }),
+    outbox: new DynamoOutbox({ doc: dynamo.doc, tableName: names.guards }),
+    memberLists,
+    hosts: singleBaseHosts(
+      account === HANGING ? `http://127.0.0.1:${(blackHole.address() as { port: number }).port}` : sim.url,
+    ),
+    pollLimits: limitsFor(HOLD_MS),
+    remainingMs: () => deadline - Date.now(),
+    publishReserveMs: 200,
+    linkReserveMs: 500,
+    owner: 'one-invocation',
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 50))),
+    log: {
+      info: () => {},
+      warn: (message) => logs.push(`${account} warn ${message}`),
+      error: (message, extra) => logs.push(`${account} error ${message} ${JSON.stringify(extra ?? {})}`),
+    },
+  });
+
+  let shardDone = false;
+  const shard = runShard(ACCOUNTS, depsFor).finally(() => {
+    shardDone = true;
+  });
+  for (const account of ACCOUNTS) {
+    sim.injectMessage({ type: 'friend', from: 'Alice', text: `hello ${account}`, account: Number(account) });
+    sim.injectMessage({
+      type: 'group',
+      group: `Room ${account}`,
+      from: 'Alice',
+      text: `room ${account}`,
+      account: Number(account),
+    });
+  }
+
+  // Every healthy account's messages reach the queue while the hanging one still waits.
+  const healthy = ACCOUNTS.filter((a) => a !== HANGING && a !== BROKEN);
+  const published = new Map<string, string[]>();
+  const got = () => healthy.every((a) => (published.get(a) ?? []).length === 2);
+  while (!got() && !shardDone) {
+    const { Messages } = await sqs.client.send(
+      new ReceiveMessageCommand({ QueueUrl: urls.inbound, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    for (const m of Messages ?? []) {
+      const message = parseInboundMessage(m.Body ?? '');
+      published.set(message.account, [...(published.get(message.account) ?? []), message.text].sort());
+      await sqs.client.send(
+        new DeleteMessageCommand({ QueueUrl: urls.inbound, ReceiptHandle: m.ReceiptHandle }),
+      );
+    }
+  }
+  expect(shardDone, 'the shard ended before the healthy accounts were published').toBe(false);
+  for (const account of healthy) {
+    expect(published.get(account), account).toEqual([`hello ${account}`, `room ${account}`]);
+  }
+  expect(published.has(HANGING)).toBe(false);
+
+  const reports = await shard;
+  for (const account of healthy)
+    expect(reports.get(account), account).toMatchObject({ status: 'done', state: 'online' });
+  expect(reports.get(BROKEN)).toEqual({
+    status: 'failed',
+    reason: 'ProvisionedThroughputExceededException (injected)',
+  });
+  expect(reports.get(HANGING)).toMatchObject({ status: 'done', published: 0 });
+  expect(logs.filter((line) => line.startsWith(`${BROKEN} error`))).toHaveLength(1);
+  // Each healthy account held its own lease and released it at the end.
+  for (const account of healthy) expect(await sessions.leaseEndsBy(account)).toBeUndefined();
+}, 60_000);
+
+it('spreads accounts over shards by a stable hash of the number', () => {
+  const many = Array.from({ length: 1_000 }, (_, i) => String(100_000 + i * 7));
+  const sizes = [0, 0, 0, 0];
+  for (const account of many) sizes[shardOf(account, 4)] = (sizes[shardOf(account, 4)] ?? 0) + 1;
+  for (const size of sizes) expect(size).toBeGreaterThan(200);
+  expect(many.map((a) => shardOf(a, 4))).toEqual(many.map((a) => shardOf(a, 4)));
+  expect(shardOf('20001', 1)).toBe(0);
+});
