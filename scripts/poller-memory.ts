@@ -14,9 +14,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { keepMembersApart, loadContactsCache } from '../lib/pipeline/contacts-cache.ts';
-import { SmartQQClient } from '../lib/smartqq/client.ts';
-import { singleBaseHosts } from '../lib/smartqq/endpoints.ts';
 import { createDynamoClients } from '../lib/state/dynamo.ts';
 import { createQueues, localQueueNames } from '../lib/state/queues.ts';
 import { createTables, localTableNames } from '../lib/state/tables.ts';
@@ -24,6 +21,7 @@ import { DynamoMemberLists } from '../lib/stores/member-lists-store.ts';
 import { DynamoSessionStore } from '../lib/stores/session-store.ts';
 import demoWorld from '../local/demo-world.json' with { type: 'json' };
 import { localSqsClient, startDynamoEmulator, startSqsEmulator } from '../local/runtime/emulators.ts';
+import { logInThroughSimulator } from '../local/runtime/sim-login.ts';
 import { type MessageInput, startSimulator } from '../local/simulator/index.ts';
 
 const { values } = parseArgs({
@@ -33,8 +31,9 @@ const ACCOUNTS = Number(values.accounts);
 const INVOCATION_MS = Number(values.seconds) * 1000;
 if (!Number.isInteger(ACCOUNTS) || ACCOUNTS < 1 || ACCOUNTS > 500)
   throw new Error('--accounts must be 1 to 500');
-if (!Number.isInteger(INVOCATION_MS) || INVOCATION_MS < 10_000)
-  throw new Error('--seconds must be 10 or more');
+// Less leaves no time for a whole poll hold (10 s) after the publishing reserve (10 s).
+if (!Number.isInteger(INVOCATION_MS) || INVOCATION_MS < 30_000)
+  throw new Error('--seconds must be 30 or more');
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOLD_MS = 10_000;
 const demoAccount = demoWorld.accounts[0] as (typeof demoWorld.accounts)[number];
@@ -62,29 +61,7 @@ try {
   const sessions = new DynamoSessionStore({ doc, tableName: tables.sessions });
   const memberLists = new DynamoMemberLists({ doc, tableName: tables.guards });
   // Each account logged in through the simulator (its phone allows it), the session stored.
-  for (const account of accounts) {
-    const client = new SmartQQClient({ hosts: singleBaseHosts(sim.url) });
-    await client.loginWithQr({
-      intervalMs: 20,
-      onQr: async () => {
-        sim.qr('scan');
-        sim.qr('allow', Number(account));
-      },
-    });
-    const created = await sessions.ensure(account, Date.now());
-    await sessions.update(account, created.version, {
-      state: 'online',
-      stateSince: Date.now(),
-      session: client.session.toJSON(),
-      contacts: await keepMembersApart(
-        memberLists,
-        account,
-        await loadContactsCache(client, Date.now()),
-        Date.now(),
-      ),
-    });
-    client.close();
-  }
+  for (const account of accounts) await logInThroughSimulator(sim, account, { sessions, memberLists });
   const environment = {
     ACCOUNT: accounts[0] as string,
     POLLER_ACCOUNTS: accounts.join(','),

@@ -6,20 +6,19 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { keepMembersApart, loadContactsCache } from '../../../lib/pipeline/contacts-cache.ts';
 import type { PollerDeps } from '../../../lib/pipeline/poller-deps.ts';
 import type { SessionStore } from '../../../lib/pipeline/ports.ts';
 import { runShard, shardOf } from '../../../lib/pipeline/shard.ts';
 import { SqsInboundQueue } from '../../../lib/queue/inbound-queue.ts';
 import { parseInboundMessage } from '../../../lib/queue/message-body.ts';
-import { SmartQQClient } from '../../../lib/smartqq/client.ts';
 import { singleBaseHosts } from '../../../lib/smartqq/endpoints.ts';
 import { DynamoMemberLists } from '../../../lib/stores/member-lists-store.ts';
 import { DynamoOutbox } from '../../../lib/stores/outbox-store.ts';
 import { DynamoSessionStore } from '../../../lib/stores/session-store.ts';
+import { logInThroughSimulator } from '../../../local/runtime/sim-login.ts';
 import { type Simulator, startSimulator } from '../../../local/simulator/index.ts';
 import { startTestTables, type TestTables } from '../../support/dynamo.ts';
-import { control, limitsFor } from '../../support/sim-control.ts';
+import { limitsFor } from '../../support/sim-control.ts';
 import { startTestSqs, type TestSqs } from '../../support/sqs.ts';
 
 const ACCOUNTS = Array.from({ length: 10 }, (_, i) => String(20_001 + i));
@@ -61,37 +60,14 @@ afterAll(async () => {
   await Promise.all([sim.close(), dynamo.close(), sqs.close()]);
 });
 
-/** Logs `account` in through the simulator (the phone allows it) and stores its session. */
-async function logIn(account: string, sessions: SessionStore, memberLists: DynamoMemberLists) {
-  const client = new SmartQQClient({ hosts: singleBaseHosts(sim.url), pollLimits: limitsFor(HOLD_MS) });
-  await client.loginWithQr({
-    intervalMs: 20,
-    onQr: async () => {
-      await control(sim, 'POST', 'qr', { action: 'scan' });
-      await control(sim, 'POST', 'qr', { action: 'allow', account: Number(account) });
-    },
-  });
-  const created = await sessions.ensure(account, Date.now());
-  await sessions.update(account, created.version, {
-    state: 'online',
-    stateSince: Date.now(),
-    session: client.session.toJSON(),
-    contacts: await keepMembersApart(
-      memberLists,
-      account,
-      await loadContactsCache(client, Date.now()),
-      Date.now(),
-    ),
-  });
-  client.close();
-}
-
 it('polls ten accounts in one invocation; a hanging and a failing account delay none of the others', async () => {
   const names = await dynamo.fresh();
   const { urls } = await sqs.queues('shard');
   const sessions = new DynamoSessionStore({ doc: dynamo.doc, tableName: names.sessions });
   const memberLists = new DynamoMemberLists({ doc: dynamo.doc, tableName: names.guards });
-  for (const account of ACCOUNTS) await logIn(account, sessions, memberLists);
+  for (const account of ACCOUNTS) {
+    await logInThroughSimulator(sim, account, { sessions, memberLists }, limitsFor(HOLD_MS));
+  }
 
   const brokenSessions: SessionStore = {
     ...sessions,
