@@ -13,7 +13,11 @@ import type { Settings } from './settings.ts';
 import { Timers } from './timers.ts';
 import type { Account, World } from './world.ts';
 
+/** How long a bot may take from an allowed QR to its session (check_sig, login2). */
+const LINKING_MS = 30_000;
 export class SimulatorCore {
+  /** When each account was last allowed on a QR (the automatic scan skips one still linking). */
+  private readonly allowedAt = new Map<number, number>();
   readonly timers = new Timers();
   readonly counters = new Counters();
   readonly sent = new SentLog();
@@ -75,28 +79,47 @@ export class SimulatorCore {
     return account;
   }
 
-  /** A new QR replaces the previous one; with autoScanAfterMs it scans and allows itself. */
+  /**
+   * A new QR, of the browser that asked (several may wait at once); with autoScanAfterMs it scans
+   * and allows itself, for the first account of the world that is not logged in (a bot logging in
+   * two accounts gets both).
+   */
   showQr(): QrCode {
     const qr = this.qr.create(this.now());
     this.log('login: QR shown');
     const auto = this.settings.autoScanAfterMs;
     if (auto !== null) {
-      const still = (status: string) =>
-        this.qr.current(this.now(), this.settings.qrTtlMs) === qr && qr.status === status;
+      const still = (status: string) => {
+        this.qr.expireIfOld(qr, this.now(), this.settings.qrTtlMs);
+        return qr.status === status;
+      };
       this.timers.after(auto / 2, () => {
-        if (still('waiting')) this.actOnQr('scan');
+        if (still('waiting')) this.actOnQr('scan', undefined, qr);
       });
       this.timers.after(auto, () => {
-        if (still('waiting') || still('scanned')) this.actOnQr('allow');
+        if (still('waiting') || still('scanned')) this.actOnQr('allow', this.accountToAllow()?.qq, qr);
       });
     }
     return qr;
   }
 
-  actOnQr(action: 'scan' | 'allow' | 'expire', accountQq?: number): QrCode {
+  /**
+   * For the automatic scan: the first account with no live session that was not allowed on another
+   * QR moments ago (its bot is linking); the first account when every one is taken.
+   */
+  private accountToAllow(): Account | undefined {
+    const now = this.now();
+    return this.world.accounts.find((account) => {
+      const allowed = this.allowedAt.get(account.qq);
+      return !this.liveSession(account.qq) && (allowed === undefined || now - allowed > LINKING_MS);
+    });
+  }
+
+  actOnQr(action: 'scan' | 'allow' | 'expire', accountQq?: number, which?: QrCode): QrCode {
     const account = this.account(accountQq);
-    const qr = this.qr.act(action, this.now(), this.settings.qrTtlMs);
+    const qr = this.qr.act(action, this.now(), this.settings.qrTtlMs, which);
     if (action === 'allow') {
+      this.allowedAt.set(account.qq, this.now());
       qr.login = this.logins.create(account, this.now(), this.settings.era.ptwebqqEmpty);
       qr.status = 'confirmed';
       this.log(`login: QR allowed for ${account.qq} (${account.nick})`);

@@ -1,7 +1,8 @@
 /**
- * The QR login (docs/protocol.md §2): one QR at a time, a new one replaces the previous. Waiting (66) →
- * scanned (67) → confirmed (0), or expired (65) after its TTL or on demand. A confirmed QR carries
- * the login it created.
+ * The QR login (docs/protocol.md §2): each QR belongs to the browser that fetched it (its `qrsig`
+ * cookie), so several can wait at once — two bots logging in side by side, as on the real service.
+ * Waiting (66) → scanned (67) → confirmed (0), or expired (65) after its TTL or on demand. A confirmed
+ * QR carries the login it created. The control API acts on the newest QR.
  */
 import { SimulatorControlError } from './input.ts';
 import type { AccountLogin } from './logins.ts';
@@ -18,29 +19,37 @@ export interface QrCode {
   login: AccountLogin | undefined;
 }
 
+/** QRs kept at most: the oldest are forgotten (their qrsig then answers 65, expired). */
+const MAX_QRS = 100;
+
 export class QrBoard {
-  private qr: QrCode | undefined;
+  private readonly qrs = new Map<string, QrCode>();
+  private newest: QrCode | undefined;
 
   create(now: number): QrCode {
     const qrsig = randomToken(64);
-    this.qr = {
+    const qr: QrCode = {
       qrsig,
       createdAt: now,
       text: `https://txz.qq.com/p?k=${randomToken(32).replace(/[*-]/g, 'x')}&f=501004106`,
       status: 'waiting',
       login: undefined,
     };
-    return this.qr;
+    this.qrs.set(qrsig, qr);
+    if (this.qrs.size > MAX_QRS) this.qrs.delete(this.qrs.keys().next().value as string);
+    this.newest = qr;
+    return qr;
   }
 
-  /** The current QR, when `qrsig` names it; an older (replaced) QR is gone. */
+  /** The QR `qrsig` names, whether or not others were shown since. */
   find(qrsig: string | undefined): QrCode | undefined {
-    return qrsig !== undefined && this.qr?.qrsig === qrsig ? this.qr : undefined;
+    return qrsig === undefined ? undefined : this.qrs.get(qrsig);
   }
 
+  /** The newest QR (the one the control API acts on). */
   current(now: number, ttlMs: number): QrCode | undefined {
-    if (this.qr) this.expireIfOld(this.qr, now, ttlMs);
-    return this.qr;
+    if (this.newest) this.expireIfOld(this.newest, now, ttlMs);
+    return this.newest;
   }
 
   expireIfOld(qr: QrCode, now: number, ttlMs: number): void {
@@ -48,9 +57,10 @@ export class QrBoard {
       qr.status = 'expired';
   }
 
-  /** Moves the current QR on, as the phone would; throws 409 when there is none to act on. */
-  act(action: 'scan' | 'allow' | 'expire', now: number, ttlMs: number): QrCode {
-    const qr = this.current(now, ttlMs);
+  /** Moves a QR on (default the newest), as the phone would; throws 409 when there is none to act on. */
+  act(action: 'scan' | 'allow' | 'expire', now: number, ttlMs: number, which?: QrCode): QrCode {
+    const qr = which ?? this.current(now, ttlMs);
+    if (qr) this.expireIfOld(qr, now, ttlMs);
     if (!qr) throw new SimulatorControlError(409, 'no_qr', 'no QR has been shown (GET /ptqrshow first)');
     if (qr.status === 'expired') throw new SimulatorControlError(409, 'qr_expired', 'the QR has expired');
     if (qr.status === 'confirmed')

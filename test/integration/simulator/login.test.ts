@@ -77,13 +77,16 @@ describe('QR login', () => {
     expect(() => sim.qr('allow')).toThrow(/expired/);
   });
 
-  it('treats a replaced QR as expired', async () => {
+  it('keeps each browser its own QR: a second QR leaves the first waiting, the control API acts on the newest', async () => {
     http = new SimHttp(sim);
     const other = new SimHttp(sim);
     const first = await showQr(http);
-    await showQr(other);
+    const second = await showQr(other);
+    expect(ptuiArgs((await qrStatus(http, first.qrsig)).body)[0]).toBe('66');
+    sim.qr('scan');
+    expect(ptuiArgs((await qrStatus(other, second.qrsig)).body)[0]).toBe('67');
+    expect(ptuiArgs((await qrStatus(http, first.qrsig)).body)[0]).toBe('66');
     other.close();
-    expect(ptuiArgs((await qrStatus(http, first.qrsig)).body)[0]).toBe('65');
   });
 
   it('answers 403 without the right ptqrtoken or without a User-Agent', async () => {
