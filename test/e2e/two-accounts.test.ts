@@ -1,0 +1,92 @@
+/**
+ * Two QQ accounts in one local runtime (issue 12): one poller invocation holds both long polls
+ * (POLLER_ACCOUNTS), both log in by QR side by side (the simulator keeps a QR per browser), and each
+ * is answered as itself by the same consumer and rules, independently.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import demoWorld from '../../local/demo-world.json' with { type: 'json' };
+import { type E2eRuntime, startE2eRuntime } from './harness.ts';
+
+const FIRST = 20_001;
+const SECOND = 20_002;
+/** The demo world and a second bot account with the same friends and its own group. */
+const WORLD = {
+  ...demoWorld,
+  accounts: [
+    ...demoWorld.accounts,
+    {
+      qq: SECOND,
+      nick: 'SecondBot',
+      friends: [{ qq: 10_001, markname: 'Alice' }, { qq: 10_002 }],
+      groups: [{ name: 'Second Room', members: [{ qq: 10_001 }, { qq: 10_002 }, { qq: SECOND }] }],
+      discussions: [],
+    },
+  ],
+};
+
+let bot: E2eRuntime;
+
+beforeAll(async () => {
+  bot = await startE2eRuntime({
+    world: WORLD,
+    account: String(FIRST),
+    functionEnvironment: { POLLER_ACCOUNTS: `${FIRST},${SECOND}` },
+    rules: [
+      {
+        account: '*',
+        id: 'who',
+        chatTypes: ['friend', 'group'],
+        match: 'exact',
+        pattern: 'who are you',
+        replies: ['I am {bot}'],
+      },
+    ],
+  });
+}, 60_000);
+afterAll(async () => {
+  await bot?.close();
+});
+
+async function online(account: number) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const record = await bot.runtime.sessions.get(String(account));
+    if (record?.state === 'online') return record;
+    if (Date.now() > deadline) throw new Error(`account ${account} not online: ${record?.state}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+it('logs in two accounts in one poller invocation and answers each as itself', async () => {
+  await Promise.all([online(FIRST), online(SECOND)]);
+
+  bot.inject({ type: 'friend', from: 10_002, text: 'who are you', account: FIRST });
+  bot.inject({ type: 'friend', from: 10_002, text: 'who are you', account: SECOND });
+  bot.inject({ type: 'group', group: 'Second Room', from: 'Alice', text: 'who are you', account: SECOND });
+
+  const first = await bot.waitForSent((m) => m.account === FIRST && m.type === 'friend');
+  const second = await bot.waitForSent((m) => m.account === SECOND && m.type === 'friend');
+  const room = await bot.waitForSent((m) => m.account === SECOND && m.type === 'group');
+  expect(first.text).toBe('I am DemoBot');
+  expect(second.text).toBe('I am SecondBot');
+  expect(room.to.name).toBe('Second Room');
+  // One poller invocation holds both long polls: the same owner holds both accounts' leases.
+  const owners = await Promise.all(
+    [FIRST, SECOND].map(async (account) => {
+      const { Item } = await bot.runtime.doc.send(
+        new GetCommand({ TableName: bot.runtime.tables.sessions, Key: { account: String(account) } }),
+      );
+      return Item?.leaseOwner as string | undefined;
+    }),
+  );
+  expect(owners[0]).toBeDefined();
+  expect(owners[1]).toBe(owners[0]);
+  // Nothing answered twice, nothing answered by the other account.
+  const answers = bot.sim.sent().filter((m) => m.text.startsWith('I am'));
+  expect(answers.map((m) => `${m.account}:${m.type}:${m.text}`).sort()).toEqual([
+    `${FIRST}:friend:I am DemoBot`,
+    `${SECOND}:friend:I am SecondBot`,
+    `${SECOND}:group:I am SecondBot`,
+  ]);
+}, 60_000);
