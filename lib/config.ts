@@ -17,10 +17,11 @@ export const ENV = {
   /** The bot account's QQ number: the one this deployment logs in and answers for. */
   ACCOUNT: z.string().regex(/^[1-9][0-9]{4,11}$/, 'must be a QQ number'),
   /**
-   * The accounts one poller invocation holds (comma-separated QQ numbers; default ACCOUNT alone):
-   * each polled side by side with its own lease (lib/pipeline/shard.ts).
+   * The accounts this deployment serves (comma-separated QQ numbers; default ACCOUNT alone): one
+   * poller invocation holds them all, each with its own lease (lib/pipeline/shard.ts), and the send
+   * API sends for any of them (`account` then required in its calls).
    */
-  POLLER_ACCOUNTS: z
+  ACCOUNTS: z
     .string()
     .regex(/^[1-9][0-9]{4,11}(,[1-9][0-9]{4,11})*$/, 'must be QQ numbers separated by commas')
     .transform((list) => [...new Set(list.split(','))])

@@ -1,6 +1,6 @@
 /**
  * `npm run measure:poller-memory [-- --accounts N --seconds S]`: the poller function's peak memory,
- * as Lambda would report "Max Memory Used", for one invocation holding N accounts (POLLER_ACCOUNTS,
+ * as Lambda would report "Max Memory Used", for one invocation holding N accounts (ACCOUNTS,
  * lib/pipeline/shard.ts; default 1). The poller is bundled exactly as the stack bundles it (esbuild,
  * ESM, minified) and run alone in a plain `node` process for S seconds (default 60), polling N
  * logged-in accounts while the simulator sends them 20 messages a second in all; its peak resident
@@ -64,7 +64,7 @@ try {
   for (const account of accounts) await logInThroughSimulator(sim, account, { sessions, memberLists });
   const environment = {
     ACCOUNT: accounts[0] as string,
-    POLLER_ACCOUNTS: accounts.join(','),
+    ACCOUNTS: accounts.join(','),
     SESSIONS_TABLE: tables.sessions,
     GUARDS_TABLE: tables.guards,
     INBOUND_QUEUE_URL: queues.inbound,

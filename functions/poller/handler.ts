@@ -1,6 +1,6 @@
 /**
  * The scheduled poller (EventBridge, every minute): wiring only. The poll loop itself is
- * `lib/pipeline/poller.ts`; the accounts of one invocation (POLLER_ACCOUNTS, default ACCOUNT) are
+ * `lib/pipeline/poller.ts`; the accounts of one invocation (ACCOUNTS, default ACCOUNT) are
  * polled side by side by `lib/pipeline/shard.ts`.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -19,7 +19,7 @@ import { createObservability } from '../shared/observability.ts';
 
 const env = readEnv([
   'ACCOUNT',
-  'POLLER_ACCOUNTS',
+  'ACCOUNTS',
   'SESSIONS_TABLE',
   'GUARDS_TABLE',
   'INBOUND_QUEUE_URL',
@@ -44,7 +44,7 @@ const pollLimits = { maxHoldMs: env.POLL_MAX_HOLD_MS, marginMs: env.POLL_MARGIN_
 
 export const handler = middy(async (_event: ScheduledEvent, context: Context) => {
   counts.count('poller_invocations');
-  const accounts = env.POLLER_ACCOUNTS ?? [env.ACCOUNT];
+  const accounts = env.ACCOUNTS ?? [env.ACCOUNT];
   const reports = await runShard(accounts, (account) => ({
     account,
     sessions,

@@ -38,8 +38,13 @@ import openApiDocument from './openapi.json' with { type: 'json' };
 import { type HttpResult, json, NOT_FOUND } from './responses.ts';
 
 export interface SendApiDeps {
-  /** The one account this deployment sends for (ACCOUNT); requests may name it or leave it out. */
+  /** The deployment's account (ACCOUNT): its logs and metrics carry it. */
   readonly account: string;
+  /**
+   * Every account the API sends for (ACCOUNTS; default `account` alone). With one, requests may
+   * leave `account` out; with several, they must name it.
+   */
+  readonly accounts?: readonly string[];
   readonly sessions: SessionStore;
   readonly pacing: SendPacing;
   readonly idempotency: IdempotencyStore;
@@ -73,6 +78,7 @@ export const ROUTE_KEYS = [
 
 export function createHandler(deps: SendApiDeps): SendApiHandler {
   const { account, logger } = deps;
+  const served = deps.accounts ?? [account];
   logger.appendPersistentKeys({ account });
   const flow = {
     sessions: deps.sessions,
@@ -108,12 +114,12 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
     // before they have a token.
     'GET /v1/openapi.json': async () => json(200, openApiDocument),
     'GET /v1/session': authenticated(async (event) => {
-      const which = checkAccount(event.queryStringParameters?.account, account);
+      const which = checkAccount(event.queryStringParameters?.account, served);
       return json(200, sessionView(await deps.sessions.get(which), which));
     }),
     // The QR to scan while the session waits for one: behind the token like everything else.
     'GET /v1/session/qr': authenticated(async (event) => {
-      const which = checkAccount(event.queryStringParameters?.account, account);
+      const which = checkAccount(event.queryStringParameters?.account, served);
       const qr = qrView(await deps.sessions.get(which), which);
       return qr
         ? json(200, qr)
@@ -121,7 +127,7 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
     }),
     // A link for a phone: the page it opens shows this account's QR and login state, nothing else.
     'POST /v1/accounts/{account}/login': authenticated(async (event) => {
-      const which = checkAccount(event.pathParameters?.account ?? '', account);
+      const which = checkAccount(event.pathParameters?.account ?? '', served);
       const link = signLoginLink(which, now(), await linkKey());
       return json(200, {
         account: which,
@@ -145,12 +151,12 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
       });
     },
     'GET /v1/contacts': authenticated(async (event) => {
-      const which = checkAccount(event.queryStringParameters?.account, account);
+      const which = checkAccount(event.queryStringParameters?.account, served);
       return json(200, contactsView(await deps.sessions.get(which), which));
     }),
     'POST /v1/messages': authenticated(async (event) => {
       // The size first (413 past MAX_BODY_BYTES), then the JSON.
-      const request = parseSendRequest(readBody(event.body, event.isBase64Encoded === true), account);
+      const request = parseSendRequest(readBody(event.body, event.isBase64Encoded === true), served);
       const key = parseIdempotencyKey(header(event, 'idempotency-key'));
       const report = await sendMessage(flow, request, key);
       if (!report.replayed) countSend(report.outcome);
@@ -270,6 +276,7 @@ function header(event: APIGatewayProxyEventV2, name: string): string | undefined
 function handlerFromEnv(): SendApiHandler {
   const env = readEnv([
     'ACCOUNT',
+    'ACCOUNTS',
     'SESSIONS_TABLE',
     'GUARDS_TABLE',
     'SEND_INTERVAL_MS',
@@ -287,6 +294,7 @@ function handlerFromEnv(): SendApiHandler {
   const sessions = new DynamoSessionStore({ doc, tableName: env.SESSIONS_TABLE });
   return createHandler({
     account: env.ACCOUNT,
+    accounts: env.ACCOUNTS ?? [env.ACCOUNT],
     sessions,
     pacing: new DynamoSendPacing({ doc, tableName: env.GUARDS_TABLE }),
     idempotency: new DynamoIdempotencyStore({ doc, tableName: env.GUARDS_TABLE }),

@@ -118,11 +118,11 @@ function checkBodySize(bytes: number): void {
 }
 
 /**
- * Parses and checks the raw body (its size first: see `readBody`); the account defaults to the
- * deployment's one and any other is refused. Throws `PayloadTooLargeError`, or `InvalidRequestError`
+ * Parses and checks the raw body (its size first: see `readBody`); the account must be one the
+ * deployment serves (and may be left out when it serves one). Throws `PayloadTooLargeError`, or `InvalidRequestError`
  * (or `UnknownAccountError`) naming the first bad field.
  */
-export function parseSendRequest(body: string | undefined, deploymentAccount: string): SendRequest {
+export function parseSendRequest(body: string | undefined, served: readonly string[]): SendRequest {
   if (body !== undefined) checkBodySize(Buffer.byteLength(body, 'utf8'));
   if (body === undefined || body.trim() === '') throw new InvalidRequestError('body', 'required');
   let json: unknown;
@@ -134,17 +134,22 @@ export function parseSendRequest(body: string | undefined, deploymentAccount: st
   const parsed = bodySchema.safeParse(json);
   if (!parsed.success) throw toInvalidRequest(parsed.error.issues);
   const { type, to, text } = parsed.data;
-  const account = checkAccount(parsed.data.account, deploymentAccount);
+  const account = checkAccount(parsed.data.account, served);
   const recipient: RecipientRef = to.uin !== undefined ? { uin: to.uin } : { name: to.name ?? '' };
   return { account, type, to: recipient, text };
 }
 
 /**
- * The account asked for (default: the deployment's). Anything but a QQ number is refused without
- * being repeated; another QQ number is an unknown account.
+ * The account asked for, among those the deployment serves: optional when it serves one, required
+ * when several. Anything but a QQ number is refused without being repeated; another QQ number is an
+ * unknown account.
  */
-export function checkAccount(requested: string | undefined, deploymentAccount: string): string {
-  if (requested === undefined || requested === deploymentAccount) return deploymentAccount;
+export function checkAccount(requested: string | undefined, served: readonly string[]): string {
+  if (requested === undefined) {
+    if (served.length === 1) return served[0] as string;
+    throw new InvalidRequestError('account', `required: this deployment serves ${served.join(', ')}`);
+  }
+  if (served.includes(requested)) return requested;
   if (!QQ_NUMBER_PATTERN.test(requested)) {
     throw new InvalidRequestError('account', 'expected a QQ number (5 to 12 digits, not starting with 0)');
   }

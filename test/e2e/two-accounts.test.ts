@@ -1,6 +1,6 @@
 /**
  * Two QQ accounts in one local runtime (issue 12): one poller invocation holds both long polls
- * (POLLER_ACCOUNTS), both log in by QR side by side (the simulator keeps a QR per browser), and each
+ * (ACCOUNTS), both log in by QR side by side (the simulator keeps a QR per browser), and each
  * is answered as itself by the same consumer and rules, independently.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   bot = await startE2eRuntime({
     world: WORLD,
     account: String(FIRST),
-    functionEnvironment: { POLLER_ACCOUNTS: `${FIRST},${SECOND}` },
+    functionEnvironment: { ACCOUNTS: `${FIRST},${SECOND}` },
     rules: [
       {
         account: '*',
@@ -82,6 +82,21 @@ it('logs in two accounts in one poller invocation and answers each as itself', a
   );
   expect(owners[0]).toBeDefined();
   expect(owners[1]).toBe(owners[0]);
+  // The send API serves both: `account` is then required, and names the sender.
+  const missing = await bot.sendApi({ type: 'friend', to: { name: 'Alice' }, text: 'from the API' });
+  expect(missing.status).toBe(400);
+  expect(await missing.json()).toMatchObject({
+    field: 'account',
+    reason: 'required: this deployment serves 20001, 20002',
+  });
+  const named = await bot.sendApi({
+    type: 'friend',
+    to: { name: 'Alice' },
+    text: 'from the API',
+    account: String(SECOND),
+  });
+  expect(await named.json()).toMatchObject({ status: 'sent' });
+  expect((await bot.waitForSent((m) => m.text === 'from the API')).account).toBe(SECOND);
   // Nothing answered twice, nothing answered by the other account.
   const answers = bot.sim.sent().filter((m) => m.text.startsWith('I am'));
   expect(answers.map((m) => `${m.account}:${m.type}:${m.text}`).sort()).toEqual([

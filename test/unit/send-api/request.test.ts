@@ -21,7 +21,7 @@ const valid = { type: 'friend', to: { name: 'Ali' }, text: 'hi' };
 /** The field and reason of the error a body is refused with. */
 function refusal(body: string | undefined): { field: string; reason: string } {
   try {
-    parseSendRequest(body, ACCOUNT);
+    parseSendRequest(body, [ACCOUNT]);
   } catch (err) {
     expect(err).toBeInstanceOf(InvalidRequestError);
     const { field, reason } = err as InvalidRequestError;
@@ -33,7 +33,7 @@ const refusalOf = (body: unknown) => refusal(JSON.stringify(body));
 
 describe('parseSendRequest', () => {
   it('accepts a message by name or by id, with the account defaulting to the deployment', () => {
-    expect(parseSendRequest(JSON.stringify(valid), ACCOUNT)).toEqual({
+    expect(parseSendRequest(JSON.stringify(valid), [ACCOUNT])).toEqual({
       account: ACCOUNT,
       type: 'friend',
       to: { name: 'Ali' },
@@ -42,7 +42,7 @@ describe('parseSendRequest', () => {
     expect(
       parseSendRequest(
         JSON.stringify({ type: 'group', to: { uin: 3_000_000_001 }, text: 'x', account: ACCOUNT }),
-        ACCOUNT,
+        [ACCOUNT],
       ),
     ).toEqual({ account: ACCOUNT, type: 'group', to: { uin: 3_000_000_001 }, text: 'x' });
   });
@@ -115,7 +115,7 @@ describe('parseSendRequest', () => {
 
   it(`accepts ${MAX_TEXT_CHARS} characters, counted as code points, and refuses one more`, () => {
     const longest = '😀'.repeat(MAX_TEXT_CHARS); // 2 UTF-16 units each: counted as one character
-    expect(parseSendRequest(JSON.stringify({ ...valid, text: longest }), ACCOUNT).text).toBe(longest);
+    expect(parseSendRequest(JSON.stringify({ ...valid, text: longest }), [ACCOUNT]).text).toBe(longest);
     expect(refusalOf({ ...valid, text: `${longest}x` })).toEqual({
       field: 'text',
       reason: `too long: at most ${MAX_TEXT_CHARS} characters`,
@@ -123,7 +123,7 @@ describe('parseSendRequest', () => {
   });
 
   it('refuses another account than the deployment one', () => {
-    expect(() => parseSendRequest(JSON.stringify({ ...valid, account: '30001' }), ACCOUNT)).toThrow(
+    expect(() => parseSendRequest(JSON.stringify({ ...valid, account: '30001' }), [ACCOUNT])).toThrow(
       UnknownAccountError,
     );
     expect(refusalOf({ ...valid, account: '30001' })).toEqual({
@@ -171,9 +171,9 @@ describe('the body size limit', () => {
     expect(Buffer.byteLength(escaped)).toBe(73 + 12 * (MAX_NAME_CHARS + MAX_TEXT_CHARS));
     for (const body of [JSON.stringify(largest), escaped, asciiJson(largest, 2), asciiJson(largest, '\t')]) {
       expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
-      expect(parseSendRequest(readBody(body, false), '123456789012').text).toBe(largest.text);
+      expect(parseSendRequest(readBody(body, false), ['123456789012']).text).toBe(largest.text);
       const base64 = Buffer.from(body).toString('base64');
-      expect(parseSendRequest(readBody(base64, true), '123456789012').to).toEqual(largest.to);
+      expect(parseSendRequest(readBody(base64, true), ['123456789012']).to).toEqual(largest.to);
     }
   });
 
@@ -203,7 +203,7 @@ describe('the body size limit', () => {
     expect(readBody(Buffer.alloc(MAX_BODY_BYTES, 'x').toString('base64'), true)).toHaveLength(MAX_BODY_BYTES);
     expect(readBody(undefined, true)).toBeUndefined();
     // parseSendRequest checks it too (for a caller that skips readBody): before the JSON.
-    expect(() => parseSendRequest(`{${' '.repeat(MAX_BODY_BYTES)}`, ACCOUNT)).toThrow(PayloadTooLargeError);
+    expect(() => parseSendRequest(`{${' '.repeat(MAX_BODY_BYTES)}`, [ACCOUNT])).toThrow(PayloadTooLargeError);
   });
 
   it('refuses a base64 body that is not UTF-8 once decoded', () => {
@@ -218,15 +218,27 @@ describe('the account', () => {
   it('must be a QQ number, and is never repeated when it is not one', () => {
     const notQq = 'expected a QQ number (5 to 12 digits, not starting with 0)';
     for (const account of ['', 'abc', '020001', '1234', '1234567890123', ' 20001', 'x'.repeat(30_000)]) {
-      expect(() => checkAccount(account, ACCOUNT)).toThrow(
+      expect(() => checkAccount(account, [ACCOUNT])).toThrow(
         expect.objectContaining({ field: 'account', reason: notQq }),
       );
       expect(refusalOf({ ...valid, account })).toEqual({ field: 'account', reason: notQq });
     }
-    expect(checkAccount(undefined, ACCOUNT)).toBe(ACCOUNT);
-    expect(checkAccount(ACCOUNT, ACCOUNT)).toBe(ACCOUNT);
-    expect(() => checkAccount('123456789012', ACCOUNT)).toThrow('account: unknown account 123456789012');
+    expect(checkAccount(undefined, [ACCOUNT])).toBe(ACCOUNT);
+    expect(checkAccount(ACCOUNT, [ACCOUNT])).toBe(ACCOUNT);
+    expect(() => checkAccount('123456789012', [ACCOUNT])).toThrow('account: unknown account 123456789012');
     expect(new UnknownAccountError('x'.repeat(1_000)).message).toBe('account: unknown account');
+  });
+
+  it('is required when the deployment serves several, and must be one of them', () => {
+    const served = [ACCOUNT, '20002'];
+    expect(() => checkAccount(undefined, served)).toThrow(
+      expect.objectContaining({ field: 'account', reason: 'required: this deployment serves 20001, 20002' }),
+    );
+    expect(checkAccount('20002', served)).toBe('20002');
+    expect(checkAccount(ACCOUNT, served)).toBe(ACCOUNT);
+    expect(() => checkAccount('20003', served)).toThrow(UnknownAccountError);
+    expect(() => parseSendRequest(JSON.stringify(valid), served)).toThrow(/account: required/);
+    expect(parseSendRequest(JSON.stringify({ ...valid, account: '20002' }), served).account).toBe('20002');
   });
 
   it('names an unknown field by its first 64 characters only', () => {
