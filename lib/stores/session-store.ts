@@ -188,6 +188,36 @@ export class DynamoSessionStore implements SessionStore {
 }
 
 /**
+ * Ends the lease whoever holds it. Only for a caller that knows no poller can be running: the local
+ * runtime at its start, on data no other `npm start` may use (its runtime file), after a stop that
+ * may have come before the last poller gave its lease back.
+ */
+export async function clearLease(
+  store: { readonly doc: DynamoDBDocumentClient; readonly tableName: string },
+  account: string,
+): Promise<boolean> {
+  try {
+    await store.doc.send(
+      new UpdateCommand({
+        TableName: store.tableName,
+        Key: { account },
+        UpdateExpression: 'REMOVE #owner, #until, #endsBy',
+        ConditionExpression: 'attribute_exists(#until)',
+        ExpressionAttributeNames: {
+          '#owner': 'leaseOwner',
+          '#until': 'leaseUntil',
+          '#endsBy': 'leaseEndsBy',
+        },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
+/**
  * The record part of an item: without the lease (nor the msg_id counter items of earlier versions
  * kept), and undefined for an item that a lease created before any session state.
  */

@@ -30,7 +30,7 @@ import {
 import { claimRuntimeFile, releaseRuntimeFile, writeRuntimeFile } from '../../lib/state/runtime-file.ts';
 import { createTables, localTableNames, type TableNames } from '../../lib/state/tables.ts';
 import { DynamoRuleStore } from '../../lib/stores/rule-store.ts';
-import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
+import { clearLease, DynamoSessionStore } from '../../lib/stores/session-store.ts';
 import demoRules from '../demo-rules.json' with { type: 'json' };
 import demoWorld from '../demo-world.json' with { type: 'json' };
 import { type Simulator, startSimulator } from '../simulator/index.ts';
@@ -209,6 +209,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const tables = localTableNames(PREFIX);
     await createTables(dynamo.client, tables);
+    // Its own data (the runtime file says no other npm start uses it): a lease left by the last stop
+    // belongs to a poller that is gone, and would keep this one waiting for a tick.
+    if (options.runtimeFile && !external) {
+      const accounts = options.functionEnvironment?.ACCOUNTS?.split(',') ?? [account];
+      for (const each of accounts) {
+        if (await clearLease({ doc: dynamo.doc, tableName: tables.sessions }, each))
+          log(`cleared the lease of ${each} left by the last stop`);
+      }
+    }
     const queueNames = localQueueNames(PREFIX);
     const queues =
       (external && (await existingQueues(sqs, queueNames))) || (await createQueues(sqs, queueNames));

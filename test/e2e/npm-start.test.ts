@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createDynamoClients } from '../../lib/state/dynamo.ts';
+import { clearLease, DynamoSessionStore } from '../../lib/stores/session-store.ts';
 import demoWorld from '../../local/demo-world.json' with { type: 'json' };
+import { startDynamoEmulator } from '../../local/runtime/emulators.ts';
 import { startSimulator } from '../../local/simulator/index.ts';
 import { killGroup, type NpmStart, npmStart, PROJECT_DIR } from '../support/npm-start.ts';
 
@@ -176,6 +179,32 @@ describe('a restart with --data-dir', () => {
 
     await second.waitFor(/↳ bot to Ali \(rule marco, answering "marco"\): polo/);
     expect(listed.stdout).toContain('marco');
+    second.signalGroup('SIGINT');
+    expect(await second.exited).toBe(0);
+  }, 90_000);
+});
+
+describe('a lease left by a stop', () => {
+  it('is cleared at the next start, which polls at once rather than at the next tick', async () => {
+    const dir = dataDir();
+    const first = start(['--quiet-demo', '--data-dir', dir]);
+    await first.waitFor(ONLINE);
+    first.signalGroup('SIGINT');
+    expect(await first.exited).toBe(0);
+    // As a stop that came before the poller gave its lease back: held, for a long invocation.
+    const dynamo = await startDynamoEmulator(0, path.join(dir, 'dynamodb'));
+    const { doc, client } = createDynamoClients({ endpoint: dynamo.endpoint });
+    const sessions = new DynamoSessionStore({ doc, tableName: 'local-Sessions' });
+    const now = Date.now();
+    expect(await sessions.acquireLease('20001', 'a-poller-gone', now + 30_000, now, now + 900_000)).toBe(
+      true,
+    );
+    client.destroy();
+    await dynamo.close();
+
+    const second = start(['--quiet-demo', '--data-dir', dir]);
+    // The schedule's next tick is a minute away: online within the wait means the start cleared it.
+    await second.waitFor(ONLINE, 25_000);
     second.signalGroup('SIGINT');
     expect(await second.exited).toBe(0);
   }, 90_000);

@@ -3,7 +3,7 @@ import { CookieJar } from 'tough-cookie';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ContactsCache, type SessionRecord, VersionConflictError } from '../../../lib/pipeline/ports.ts';
 import { Session } from '../../../lib/smartqq/session.ts';
-import { DynamoSessionStore } from '../../../lib/stores/session-store.ts';
+import { clearLease, DynamoSessionStore } from '../../../lib/stores/session-store.ts';
 import { startTestTables, type TestTables } from '../../support/dynamo.ts';
 
 let dynamo: TestTables;
@@ -221,6 +221,25 @@ describe('lease', () => {
     await store.releaseLease(account, 'a');
     await store.releaseLease(freshAccount(), 'a');
     expect(await store.acquireLease(account, 'b', T0 + 60_000, T0 + 2)).toBe(true);
+  });
+
+  it('is cleared whoever holds it by clearLease (the local runtime at start), the record untouched', async () => {
+    const account = freshAccount();
+    const record = await store.ensure(account, T0);
+    expect(await store.acquireLease(account, 'gone', T0 + 60_000, T0, T0 + 900_000)).toBe(true);
+    expect(await clearLease({ doc: dynamo.doc, tableName: dynamo.names.sessions }, account)).toBe(true);
+    expect(await store.leaseEndsBy(account)).toBeUndefined();
+    expect(await store.acquireLease(account, 'next', T0 + 60_000, T0 + 1)).toBe(true);
+    expect(await store.get(account)).toEqual(record);
+    // None held, or no such account: nothing to clear, and no item created.
+    await store.releaseLease(account, 'next');
+    expect(await clearLease({ doc: dynamo.doc, tableName: dynamo.names.sessions }, account)).toBe(false);
+    const nobody = freshAccount();
+    expect(await clearLease({ doc: dynamo.doc, tableName: dynamo.names.sessions }, nobody)).toBe(false);
+    const { Item } = await dynamo.doc.send(
+      new GetCommand({ TableName: dynamo.names.sessions, Key: { account: nobody } }),
+    );
+    expect(Item).toBeUndefined();
   });
 
   it('goes to exactly one of several concurrent pollers, free or expired', async () => {
