@@ -196,6 +196,8 @@ describe('a lease left by a stop', () => {
     const { doc, client } = createDynamoClients({ endpoint: dynamo.endpoint });
     const sessions = new DynamoSessionStore({ doc, tableName: 'local-Sessions' });
     const now = Date.now();
+    // Whatever the clean stop left, then a lease of a poller that is gone.
+    await clearLease({ doc, tableName: 'local-Sessions' }, '20001');
     expect(await sessions.acquireLease('20001', 'a-poller-gone', now + 30_000, now, now + 900_000)).toBe(
       true,
     );
