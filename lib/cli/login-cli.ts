@@ -12,13 +12,13 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { LoginStateView } from '../send-api/login-page.ts';
 import { STATE_TEXT } from '../send-api/login-page.ts';
 import { renderQrForTerminal } from '../smartqq/qr-terminal.ts';
 import { LocalRuntimeFileError, readLocalRuntime } from '../state/runtime-file.ts';
 import { failureText } from './failure-text.ts';
+import { stackOutputs } from './table-location.ts';
 import { UsageError } from './usage-error.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -147,16 +147,18 @@ async function stackLookup(
   stack: string,
   region: string | undefined,
 ): Promise<{ apiUrl: string; token: string }> {
-  const cfn = new CloudFormationClient(region ? { region } : {});
-  const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
-  const outputs = new Map((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+  const { region: stackRegion, outputs } = await stackOutputs(stack, region);
   const apiUrl = outputs.get('ApiUrl');
   const secret = outputs.get('ApiTokenSecretName');
   if (!apiUrl || !secret) throw new UsageError(`--stack ${stack}: no ApiUrl or ApiTokenSecretName output`);
-  const sm = new SecretsManagerClient(region ? { region } : {});
-  const { SecretString } = await sm.send(new GetSecretValueCommand({ SecretId: secret }));
-  if (!SecretString) throw new Error(`the secret ${secret} holds no string`);
-  return { apiUrl, token: SecretString };
+  const sm = new SecretsManagerClient({ region: stackRegion });
+  try {
+    const { SecretString } = await sm.send(new GetSecretValueCommand({ SecretId: secret }));
+    if (!SecretString) throw new Error(`the secret ${secret} holds no string`);
+    return { apiUrl, token: SecretString };
+  } finally {
+    sm.destroy();
+  }
 }
 
 /** Asks for a link and follows the login until it is online (0) or the time is over (1). */

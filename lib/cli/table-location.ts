@@ -124,13 +124,34 @@ async function stackTable(
   regionFlag: string | undefined,
   cloudFormation: CloudFormationFactory,
 ): Promise<TableLocations> {
+  const { region, outputs } = await stackOutputs(stackName, regionFlag, cloudFormation);
+  const tableName = outputs.get(RULES_TABLE_OUTPUT);
+  if (!tableName) {
+    const keys = [...outputs.keys()].join(', ') || 'none';
+    throw new UsageError(
+      `--stack: stack ${stackName} has no output ${RULES_TABLE_OUTPUT} (outputs: ${keys})`,
+    );
+  }
+  const sessionsTable = outputs.get(SESSIONS_TABLE_OUTPUT);
+  return { rules: { tableName, region }, ...(sessionsTable ? { sessionsTable } : {}) };
+}
+
+/** A deployed stack's outputs by key, and its region; a missing stack is a UsageError naming it. */
+export async function stackOutputs(
+  stackName: string,
+  regionFlag: string | undefined,
+  cloudFormation: CloudFormationFactory = defaultCloudFormation,
+): Promise<{ region: string; outputs: Map<string, string> }> {
   const client = cloudFormation(regionFlag);
   try {
     const region = await client.config.region();
-    let outputs: { OutputKey?: string | undefined; OutputValue?: string | undefined }[];
     try {
       const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-      outputs = Stacks?.[0]?.Outputs ?? [];
+      const outputs = new Map<string, string>();
+      for (const o of Stacks?.[0]?.Outputs ?? []) {
+        if (o.OutputKey && o.OutputValue !== undefined) outputs.set(o.OutputKey, o.OutputValue);
+      }
+      return { region, outputs };
     } catch (err) {
       // DescribeStacks answers a missing stack with a ValidationError "Stack with id X does not exist".
       if (err instanceof Error && err.name === 'ValidationError' && /does not exist/.test(err.message)) {
@@ -138,15 +159,6 @@ async function stackTable(
       }
       throw err;
     }
-    const tableName = outputs.find((o) => o.OutputKey === RULES_TABLE_OUTPUT)?.OutputValue;
-    if (!tableName) {
-      const keys = outputs.map((o) => o.OutputKey).join(', ') || 'none';
-      throw new UsageError(
-        `--stack: stack ${stackName} has no output ${RULES_TABLE_OUTPUT} (outputs: ${keys})`,
-      );
-    }
-    const sessionsTable = outputs.find((o) => o.OutputKey === SESSIONS_TABLE_OUTPUT)?.OutputValue;
-    return { rules: { tableName, region }, ...(sessionsTable ? { sessionsTable } : {}) };
   } finally {
     client.destroy();
   }

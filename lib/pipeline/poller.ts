@@ -314,10 +314,14 @@ class PollLoop {
       if (event.kind === 'group_message') keys.add(groupKey(event.gid));
       if (event.kind === 'discussion_message') keys.add(discussionKey(event.did));
     }
-    for (const key of keys) {
-      if (key in this.members) continue;
-      this.members[key] = await this.deps.memberLists.get(this.deps.account, contacts.linkedAt, key);
-    }
+    // One round of reads side by side: it stands between a poll answer and its publishing.
+    const unread = [...keys].filter((key) => !(key in this.members));
+    const lists = await Promise.all(
+      unread.map((key) => this.deps.memberLists.get(this.deps.account, contacts.linkedAt, key)),
+    );
+    unread.forEach((key, i) => {
+      this.members[key] = lists[i];
+    });
     return this.withMembers(contacts);
   }
 

@@ -22,6 +22,50 @@ import type { MemberList, MemberLists, SessionRecord, SessionStore } from './por
 /** How long a container trusts the session record it read. */
 export const SESSION_CACHE_MS = 10_000;
 
+/**
+ * Reads kept per key for `maxAgeMs` (concurrent readers of one key share one read, and get the same
+ * entry), read again when older than that or than `readAfterMs`; at most `capacity` keys, the least
+ * recently read dropped first.
+ */
+class KeptReads<E extends { readonly readAt: number }> {
+  readonly #entries = new Map<string, E>();
+  readonly #reading = new Map<string, Promise<E>>();
+
+  constructor(
+    private readonly maxAgeMs: number,
+    private readonly capacity = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** The entry kept, or a new one `read` makes (stamped `nowMs`). */
+  get(
+    key: string,
+    read: () => Promise<E>,
+    nowMs: number,
+    readAfterMs = Number.NEGATIVE_INFINITY,
+  ): Promise<E> {
+    const kept = this.#entries.get(key);
+    if (kept && nowMs - kept.readAt < this.maxAgeMs && kept.readAt > readAfterMs)
+      return Promise.resolve(kept);
+    const pending = this.#reading.get(key);
+    if (pending) return pending;
+    const reading = read()
+      .then((entry) => {
+        this.#entries.delete(key);
+        this.#entries.set(key, entry);
+        if (this.#entries.size > this.capacity)
+          this.#entries.delete(this.#entries.keys().next().value as string);
+        return entry;
+      })
+      .finally(() => this.#reading.delete(key));
+    this.#reading.set(key, reading);
+    return reading;
+  }
+
+  forget(key: string): void {
+    this.#entries.delete(key);
+  }
+}
+
 export interface CachedSession {
   readonly record: SessionRecord | undefined;
   /** When it was read (ms). */
@@ -30,36 +74,22 @@ export interface CachedSession {
 
 export class SessionCache {
   readonly #store: Pick<SessionStore, 'get'>;
-  readonly #maxAgeMs: number;
-  readonly #entries = new Map<string, CachedSession>();
-  readonly #reading = new Map<string, Promise<CachedSession>>();
+  readonly #kept: KeptReads<CachedSession>;
 
   constructor(store: Pick<SessionStore, 'get'>, maxAgeMs = SESSION_CACHE_MS) {
     this.#store = store;
-    this.#maxAgeMs = maxAgeMs;
+    this.#kept = new KeptReads(maxAgeMs);
   }
 
   /** The record, read again when the one kept is older than `maxAgeMs` or than `readAfterMs`. */
-  async get(account: string, nowMs: number, readAfterMs = Number.NEGATIVE_INFINITY): Promise<CachedSession> {
-    const kept = this.#entries.get(account);
-    if (kept && nowMs - kept.readAt < this.#maxAgeMs && kept.readAt > readAfterMs) return kept;
-    const pending = this.#reading.get(account);
-    if (pending) return pending;
-    const read = this.#store
-      .get(account)
-      .then((record) => {
-        const entry = { record, readAt: nowMs };
-        this.#entries.set(account, entry);
-        return entry;
-      })
-      .finally(() => this.#reading.delete(account));
-    this.#reading.set(account, read);
-    return read;
+  get(account: string, nowMs: number, readAfterMs = Number.NEGATIVE_INFINITY): Promise<CachedSession> {
+    const read = async () => ({ record: await this.#store.get(account), readAt: nowMs });
+    return this.#kept.get(account, read, nowMs, readAfterMs);
   }
 
   /** The next `get` reads the store. */
   forget(account: string): void {
-    this.#entries.delete(account);
+    this.#kept.forget(account);
   }
 }
 
@@ -71,34 +101,22 @@ export interface CachedMemberList {
 /** One chat's member list per login, read at most once per `maxAgeMs` (a list is a login's). */
 export class MemberListCache {
   readonly #store: Pick<MemberLists, 'get'>;
-  readonly #maxAgeMs: number;
-  readonly #entries = new Map<string, CachedMemberList>();
-  readonly #capacity: number;
+  readonly #kept: KeptReads<CachedMemberList>;
 
   constructor(store: Pick<MemberLists, 'get'>, maxAgeMs = SESSION_CACHE_MS, capacity = 1_000) {
     this.#store = store;
-    this.#maxAgeMs = maxAgeMs;
-    this.#capacity = capacity;
+    this.#kept = new KeptReads(maxAgeMs, capacity);
   }
 
-  async get(
+  get(
     account: string,
     linkedAt: number,
     chatKey: string,
     nowMs: number,
     readAfterMs = Number.NEGATIVE_INFINITY,
   ): Promise<CachedMemberList> {
-    const key = `${account}|${linkedAt}|${chatKey}`;
-    const kept = this.#entries.get(key);
-    if (kept && nowMs - kept.readAt < this.#maxAgeMs && kept.readAt > readAfterMs) return kept;
-    const entry = { members: await this.#store.get(account, linkedAt, chatKey), readAt: nowMs };
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    if (this.#entries.size > this.#capacity) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
-    return entry;
+    const read = async () => ({ members: await this.#store.get(account, linkedAt, chatKey), readAt: nowMs });
+    return this.#kept.get(`${account}|${linkedAt}|${chatKey}`, read, nowMs, readAfterMs);
   }
 }
 

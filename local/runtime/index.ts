@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { GetQueueUrlCommand, QueueDoesNotExist, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ENV } from '../../lib/config.ts';
+import { ENV, readEnv } from '../../lib/config.ts';
 import { createDynamoClients } from '../../lib/state/dynamo.ts';
 import {
   CONSUMER_MAX_CONCURRENCY,
@@ -212,7 +212,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // Its own data (the runtime file says no other npm start uses it): a lease left by the last stop
     // belongs to a poller that is gone, and would keep this one waiting for a tick.
     if (options.runtimeFile && !external) {
-      const accounts = options.functionEnvironment?.ACCOUNTS?.split(',') ?? [account];
+      const served = readEnv(['ACCOUNTS'], { ACCOUNTS: options.functionEnvironment?.ACCOUNTS }).ACCOUNTS;
+      const accounts = served ?? [account];
       for (const each of accounts) {
         if (await clearLease({ doc: dynamo.doc, tableName: tables.sessions }, each))
           log(`cleared the lease of ${each} left by the last stop`);
