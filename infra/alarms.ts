@@ -1,6 +1,7 @@
 /**
  * What the owner is told about, by email through an SNS topic: events set aside in the DLQ, function
- * errors, and a session that needs a new QR scan.
+ * errors, and a session that needs a new QR scan. One alarm each, whatever the number of accounts:
+ * the poller's counts are alarmed on without their `account` dimension, and its log names the account.
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -27,7 +28,6 @@ export const CONTACTS_TOO_LARGE_METRIC = 'contacts_too_large';
 const PERIOD = Duration.minutes(5);
 
 export interface AlarmsProps {
-  readonly account: string;
   readonly deadLetterQueue: sqs.IQueue;
   /** Functions whose errors (crashes and timeouts: handled failures are not errors) alarm, by name. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
@@ -56,7 +56,8 @@ export class Alarms extends Construct {
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', {
-      displayName: `QQ bot ${props.account} alarms`,
+      // The stack, not an account: a deployment may serve several.
+      displayName: `${Stack.of(this).stackName} alarms`,
       masterKey: key,
       enforceSSL: true,
     });
@@ -103,8 +104,9 @@ export class Alarms extends Construct {
       new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
-        // Powertools adds the service name as the `service` dimension to the default ones.
-        dimensionsMap: { service: POLLER_SERVICE, account: props.account },
+        // Each count is also published with `service` alone (functions/shared/observability.ts): one
+        // alarm covers every account, those added at run time too.
+        dimensionsMap: { service: POLLER_SERVICE },
         period: PERIOD,
         statistic: cloudwatch.Stats.SUM,
       });
@@ -113,19 +115,20 @@ export class Alarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     };
     this.add('SessionNeedsQr', {
-      alarmDescription: 'SmartQQ refused to relink the session: scan a new QR code (GET /v1/session/qr)',
+      alarmDescription:
+        'SmartQQ refused to relink a session: scan a new QR code (GET /v1/session/qr?account=…); the poller log names the account (field `account`)',
       metric: pollerCount(NEEDS_QR_METRIC),
       ...atLeastOnce,
     });
     this.add('EventsUnsaved', {
       alarmDescription:
-        'Polled events that neither SQS nor the outbox took: the poller log names each event key',
+        'Polled events that neither SQS nor the outbox took: the poller log names each event key and the account (field `account`)',
       metric: pollerCount(UNSAVED_EVENTS_METRIC),
       ...atLeastOnce,
     });
     this.add('ContactsTooLarge', {
       alarmDescription:
-        'A member list too large for one DynamoDB item was cut: some group senders are named by uin',
+        'A member list too large for one DynamoDB item was cut: some group senders are named by uin; the poller log names the account (field `account`)',
       metric: pollerCount(CONTACTS_TOO_LARGE_METRIC),
       ...atLeastOnce,
     });

@@ -4,10 +4,20 @@
  */
 import { z } from 'zod';
 import { ENV } from '../lib/config.ts';
+import { MAX_SHARDS } from '../lib/pipeline/shard.ts';
+import { QQ_NUMBER_PATTERN } from '../lib/send-api/errors.ts';
 
 export interface BotConfig {
-  /** The bot's QQ number: the one account this deployment logs in and answers for. */
+  /**
+   * The deployment's first QQ number. It names the stack (`QQBot-<account>`): a deployment keeps it
+   * when it serves more accounts, or a deploy would make a second stack beside the first.
+   */
   readonly account: string;
+  /** Every account the deployment is configured with: `account` first, then `accounts`, no repeats. */
+  readonly accounts: readonly string[];
+  /** How many poller shards, one EventBridge rule each (lib/pipeline/shard.ts). */
+  readonly shards: number;
+  readonly pollerMemoryMb: number;
   /** SMARTQQ_* variables for a SmartQQ-compatible server; empty means the real hosts. */
   readonly smartqq: Readonly<Partial<Record<SmartQQVariable, string>>>;
   readonly pollerRateMinutes: number;
@@ -37,14 +47,65 @@ const SMARTQQ_CONTEXT = {
  */
 export const MAX_POLLER_RATE_MINUTES = 15;
 
+/**
+ * ACCOUNTS holds every configured account, and Lambda allows 4 KB of variables per function: 150
+ * twelve-digit numbers are 1,949 characters, which leaves room for the others (table names, queue
+ * URL, SmartQQ URLs). More accounts are added at run time, to the registry (POST /v1/accounts).
+ */
+export const MAX_CONFIGURED_ACCOUNTS = 150;
+
+/**
+ * The poller's memory. Peak RSS of one 60 s invocation at 20 messages a second (`npm run
+ * measure:poller-memory -- --accounts N`): 87.5 MB for 1 account, 103.9 MB for 10, 128.5 MB for
+ * 100. So 128 MB holds up to about 50 accounts per shard, and 192 MB up to 100
+ * (ACCOUNTS_PER_SHARD, lib/pipeline/shard.ts): past that, more shards rather than more memory.
+ */
+export const DEFAULT_POLLER_MEMORY_MB = 128;
+/** Lambda's least, and far more than any shard was measured to need. */
+export const POLLER_MEMORY_RANGE_MB = { min: 128, max: 3008 } as const;
+
 export class BotConfigError extends Error {
   override readonly name = 'BotConfigError';
 }
 
+/** `-c key=5` is a string, `"key": 5` in cdk.json a number: both are fine, and nothing else. */
+function wholeNumber(min: number, max: number) {
+  const error = `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+const qqNumber = (v: unknown) => (typeof v === 'number' ? String(v) : v);
+
+/** `-c accounts=20002,20003` is a string; cdk.json may also hold an array, of numbers or strings. */
+function accountList(v: unknown): unknown {
+  if (typeof v === 'string') return v.split(',').map((account) => account.trim());
+  if (Array.isArray(v)) return v.map(qqNumber);
+  return typeof v === 'number' ? [String(v)] : v;
+}
+
 const CONTEXT = z.object({
   // `-c account=20001` is a string, `"account": 20001` in cdk.json a number: both are fine.
-  account: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), ENV.ACCOUNT),
-  pollerRateMinutes: z.coerce.number().int().min(1).max(MAX_POLLER_RATE_MINUTES).default(1),
+  account: z.preprocess(qqNumber, ENV.ACCOUNT),
+  accounts: z
+    .preprocess(
+      accountList,
+      z
+        .array(
+          z.string().regex(QQ_NUMBER_PATTERN, {
+            error: (issue) => `${JSON.stringify(issue.input)} is not a QQ number`,
+          }),
+          { error: 'expected QQ numbers, comma-separated (-c accounts=20002,20003) or a JSON array' },
+        )
+        .max(MAX_CONFIGURED_ACCOUNTS, {
+          error: `at most ${MAX_CONFIGURED_ACCOUNTS} accounts (ACCOUNTS must fit Lambda's 4 KB of variables): add more at run time (POST /v1/accounts)`,
+        }),
+    )
+    .optional(),
+  shards: wholeNumber(1, MAX_SHARDS).default(1),
+  pollerMemoryMb: wholeNumber(POLLER_MEMORY_RANGE_MB.min, POLLER_MEMORY_RANGE_MB.max).default(
+    DEFAULT_POLLER_MEMORY_MB,
+  ),
+  pollerRateMinutes: wholeNumber(1, MAX_POLLER_RATE_MINUTES).default(1),
   sendIntervalMs: ENV.SEND_INTERVAL_MS,
   sendBurst: ENV.SEND_BURST,
   conversationRepliesPerMinute: ENV.CONVERSATION_REPLIES_PER_MINUTE,
@@ -78,8 +139,12 @@ export function readBotConfig(context: (key: string) => unknown): BotConfig {
     const url = parsed.data[key];
     if (url !== undefined) smartqq[variable] = url;
   }
+  const { account } = parsed.data;
   return {
-    account: parsed.data.account,
+    account,
+    accounts: [...new Set([account, ...(parsed.data.accounts ?? [])])],
+    shards: parsed.data.shards,
+    pollerMemoryMb: parsed.data.pollerMemoryMb,
     smartqq,
     pollerRateMinutes: parsed.data.pollerRateMinutes,
     sendIntervalMs: parsed.data.sendIntervalMs,

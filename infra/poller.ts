@@ -1,11 +1,11 @@
 /**
- * The poller: `functions/poller/handler.ts` on an EventBridge schedule. It reads the Sessions table
- * and writes the session, its lease and the outbox (Guards), and publishes chat events to the inbound
- * queue.
+ * The poller: `functions/poller/handler.ts` on an EventBridge schedule, one rule per shard of the
+ * accounts. It reads the Sessions table (the sessions and the account registry) and writes the
+ * session, its lease and the outbox (Guards), and publishes chat events to the inbound queue.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENV } from '../lib/config.ts';
 import { LINK_RESERVE_MS, PUBLISH_RESERVE_MS } from '../lib/pipeline/poller-deps.ts';
@@ -34,15 +34,17 @@ export const POLLER_CYCLE_MS =
 export interface PollerProps {
   readonly state: State;
   readonly rateMinutes: number;
+  /** How many shards: one rule each, whose invocations poll the accounts of that shard. */
+  readonly shards: number;
+  /** The function's memory (infra/config.ts `pollerMemoryMb`: what a shard was measured to need). */
+  readonly memoryMb: number;
   readonly environment: Readonly<Partial<Record<EnvName, string>>>;
 }
 
-/** The poller's memory: $4.49 per account-month at 128 MB, $8.81 at 256 MB (bench/README.md). */
-export const POLLER_MEMORY_MB = 128;
-
 export class Poller extends Construct {
   readonly handler: BotFunction;
-  readonly schedule: events.Rule;
+  /** One rule per shard, `schedules[i]` starting the invocations of shard i. */
+  readonly schedules: events.Rule[];
 
   constructor(scope: Construct, id: string, props: PollerProps) {
     super(scope, id);
@@ -54,14 +56,16 @@ export class Poller extends Construct {
       entry: 'functions/poller/handler.ts',
       description: 'QQ bot poller: logs in, long-polls SmartQQ, publishes chat events to the inbound queue',
       timeout: POLLER_TIMEOUT,
-      // Mostly waiting on a long poll, and some invocation always runs: kept small to keep it cheap.
-      // Peak 88 MB measured at 20 messages a second (`npm run measure:poller-memory`); an account
-      // with very large groups (contacts of hundreds of thousands of members) may want more.
-      memorySize: POLLER_MEMORY_MB,
+      // Mostly waiting on long polls, and some invocation always runs: kept small to keep it cheap.
+      // An account with very large groups (hundreds of thousands of members) may want more.
+      memorySize: props.memoryMb,
       // The poller waits to take over from one that ends within a period (lib/pipeline/poller.ts).
       environment: { ...props.environment, POLLER_RATE_MS: String(props.rateMinutes * 60_000) },
     });
-    this.handler.useTable('SESSIONS_TABLE', tables.sessions, ['DynamoSessionStore']);
+    this.handler.useTable('SESSIONS_TABLE', tables.sessions, [
+      'DynamoSessionStore',
+      'DynamoAccountRegistryReader',
+    ]);
     this.handler.useTable('GUARDS_TABLE', tables.guards, ['DynamoOutbox', 'DynamoMemberLists']);
     this.handler.useQueue('INBOUND_QUEUE_URL', queues.inbound, ['SendMessage']);
 
@@ -71,10 +75,38 @@ export class Poller extends Construct {
     // keeps a second poller out (DESIGN.md invariant 3), and reserving would take from the account's
     // shared pool for nothing.
     this.handler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: period });
-    this.schedule = new events.Rule(this, 'Schedule', {
-      description: `QQ bot poller, every ${props.rateMinutes} minute(s)`,
-      schedule: events.Schedule.rate(period),
-      targets: [new targets.LambdaFunction(this.handler.function, { retryAttempts: 0 })],
+
+    // Named, so that one permission lets them all in by their common prefix: one statement per rule
+    // (what the events-targets LambdaFunction adds) would outgrow the function's resource policy,
+    // 20 KB and not adjustable, at about 45 shards.
+    const stack = Stack.of(this);
+    const rulePrefix = `${stack.stackName}-poller-`;
+    this.handler.function.addPermission('Schedules', {
+      principal: new iam.ServicePrincipal('events.amazonaws.com'),
+      action: 'lambda:InvokeFunction',
+      sourceArn: stack.formatArn({ service: 'events', resource: 'rule', resourceName: `${rulePrefix}*` }),
     });
+    this.schedules = [];
+    for (let shard = 0; shard < props.shards; shard++) {
+      const input = events.RuleTargetInput.fromObject({ shard, shards: props.shards });
+      this.schedules.push(
+        new events.Rule(this, `Schedule${shard}`, {
+          ruleName: `${rulePrefix}${shard}`,
+          description: `QQ bot poller, shard ${shard} of ${props.shards}, every ${props.rateMinutes} minute(s)`,
+          schedule: events.Schedule.rate(period),
+          // The function as a target, without the permission of its own that events-targets'
+          // LambdaFunction would add: the one above lets every shard's rule in.
+          targets: [
+            {
+              bind: () => ({
+                arn: this.handler.function.functionArn,
+                input,
+                retryPolicy: { maximumRetryAttempts: 0 },
+              }),
+            },
+          ],
+        }),
+      );
+    }
   }
 }

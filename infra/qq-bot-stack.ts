@@ -35,12 +35,17 @@ export class QQBotStack extends Stack {
       SEND_INTERVAL_MS: String(config.sendIntervalMs),
       SEND_BURST: String(config.sendBurst),
     };
+    // Those that poll and send for several accounts; the consumer answers for the account each
+    // event names.
+    const served: Partial<Record<EnvName, string>> = { ACCOUNTS: config.accounts.join(',') };
 
     this.state = new State(this, 'State');
     this.poller = new Poller(this, 'Poller', {
       state: this.state,
       rateMinutes: config.pollerRateMinutes,
-      environment: common,
+      shards: config.shards,
+      memoryMb: config.pollerMemoryMb,
+      environment: { ...common, ...served },
     });
     this.inbound = new InboundPipeline(this, 'InboundPipeline', {
       state: this.state,
@@ -49,9 +54,11 @@ export class QQBotStack extends Stack {
         CONVERSATION_REPLIES_PER_MINUTE: String(config.conversationRepliesPerMinute),
       },
     });
-    this.sendApi = new SendApi(this, 'SendApi', { state: this.state, environment: paced });
+    this.sendApi = new SendApi(this, 'SendApi', {
+      state: this.state,
+      environment: { ...paced, ...served },
+    });
     this.alarms = new Alarms(this, 'Alarms', {
-      account: config.account,
       deadLetterQueue: this.state.queues.inboundDlq,
       functions: {
         Poller: this.poller.handler.function,
@@ -88,7 +95,10 @@ export class QQBotStack extends Stack {
   }
 }
 
-/** The stack's name: one stack per bot account, so a second account never updates the first. */
+/**
+ * The stack's name, after the deployment's first account (`account`): another first account is
+ * another deployment, which never updates this one; the accounts served besides it do not change it.
+ */
 export function stackName(account: string): string {
   return `QQBot-${account}`;
 }

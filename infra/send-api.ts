@@ -1,8 +1,8 @@
 /**
  * The send API: an HTTP API (payload 2.0) in front of `functions/send/handler.ts`, with the routes the
  * handler serves, its bearer token in Secrets Manager, throttling and access logs. The send function
- * reads Sessions (and takes msg_ids from its counter) and keeps pacing and idempotency records in
- * Guards.
+ * reads Sessions (and takes msg_ids from its counter), changes the account registry there, and keeps
+ * pacing and idempotency records in Guards.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -75,7 +75,8 @@ export class SendApi extends Construct {
       memorySize: 512,
       environment: props.environment,
     });
-    this.handler.useTable('SESSIONS_TABLE', tables.sessions, ['DynamoSessionStore']);
+    // The account registry is an item of Sessions: the API lists, adds, pauses and removes accounts.
+    this.handler.useTable('SESSIONS_TABLE', tables.sessions, ['DynamoSessionStore', 'DynamoAccountRegistry']);
     this.handler.useTable('GUARDS_TABLE', tables.guards, ['DynamoSendPacing', 'DynamoIdempotencyStore']);
     this.handler.useSecret('API_TOKEN_SECRET_ID', this.token);
 

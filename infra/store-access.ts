@@ -28,6 +28,13 @@ export const STORE_ACTIONS = {
    * the rules CLI's, run with the operator's own credentials.
    */
   DynamoRuleStore: ['GetItem', 'Query'],
+  /**
+   * account-registry.ts as the poller reads it: read → GetItem of the one registry item (Sessions).
+   * It never changes the registry: the send API does.
+   */
+  DynamoAccountRegistryReader: ['GetItem'],
+  /** account-registry.ts: read → GetItem; change → GetItem, then a conditional PutItem of the item. */
+  DynamoAccountRegistry: ['GetItem', 'PutItem'],
 } as const satisfies Record<string, readonly DynamoAction[]>;
 
 export type DynamoAction =

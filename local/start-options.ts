@@ -10,7 +10,7 @@ import { DEFAULT_DATA_DIR } from '../lib/state/runtime-file.ts';
 export const USAGE = [
   'usage: npm start -- [options]',
   '  --smartqq-url URL   a SmartQQ-compatible server instead of the built-in simulator (needs --account)',
-  '  --account QQ        the QQ number the bot runs as (default: the world’s first account, 20001)',
+  '  --account QQ        serve this one account (default: every account of the world: 20001, 20002)',
   '  --world FILE        the built-in simulator’s world (default local/demo-world.json)',
   '  --rules FILE        rules to run by, a JSON array as `npm run rules -- export` writes',
   '                      (default: the demo rules, on first start)',

@@ -15,12 +15,14 @@ import {
   releaseRuntimeFile,
   runtimeFilePath,
 } from '../lib/state/runtime-file.ts';
+import { demoLinesFor } from './runtime/demo-chatter.ts';
 import {
   type LocalRuntime,
   type SessionChange,
   startDemoChatter,
   startLocalRuntime,
   watchSession,
+  worldAccounts,
 } from './runtime/index.ts';
 import { startTranscript } from './runtime/transcript.ts';
 import { parseStartArgs, type StartOptions, StartUsageError, USAGE } from './start-options.ts';
@@ -68,11 +70,19 @@ if (options.help) {
 const dataDir = options.dataDir ?? path.join(PROJECT_DIR, DEFAULT_DATA_DIR);
 const runtimeFile = runtimeFilePath(dataDir);
 const withSimulator = options.smartqqUrl === undefined;
-const transcript = startTranscript(print);
+/** With the simulator and no --account: every account of its world (the demo's two), each answering as itself. */
+const startAccounts =
+  withSimulator && options.account === undefined ? worldAccounts(options.world) : undefined;
+const transcript = startTranscript(print, {
+  severalAccounts: (startAccounts?.length ?? 1) > 1,
+  ...(startAccounts?.[0] !== undefined ? { firstAccount: startAccounts[0] } : {}),
+  ...(options.account !== undefined ? { firstAccount: options.account } : {}),
+});
 
 const starting = startLocalRuntime({
   ...(options.smartqqUrl !== undefined ? { smartqqUrl: options.smartqqUrl } : {}),
   ...(options.account !== undefined ? { account: options.account } : {}),
+  ...(startAccounts !== undefined ? { accounts: startAccounts } : {}),
   ...(options.world !== undefined ? { world: options.world } : {}),
   ...(options.rules !== undefined ? { rules: options.rules } : {}),
   ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
@@ -147,32 +157,49 @@ if (stopping) await new Promise(() => {});
 printBanner(runtime);
 const simulator = runtime.simulator;
 const startedAt = Date.now();
-let demoStarted = false;
-let seenState = false;
-let shownContacts = '';
-const watch = watchSession({
-  sessions: runtime.sessions,
-  account: runtime.account,
-  onChange: (change) => {
-    showSession(change);
-    // The demo talks once this run's login has loaded the contacts (a saved session may be dead).
-    if (change.kind !== 'contacts' || change.contacts.fetchedAt < startedAt) return;
-    // The demo lines speak as the demo world's people: no demo in another world.
-    if (simulator && !demoStarted && !options.quietDemo && options.world === undefined) {
-      demoStarted = true;
-      const demo = startDemoChatter({ simulatorUrl: simulator.url, onError: warn });
-      closers.push(() => demo.close());
-    }
-  },
-  onError: (err) => warn(`[runtime] reading the session: ${err.message}`),
-});
-closers.push(() => watch.close());
+const several = runtime.accounts.length > 1;
+for (const account of runtime.accounts) {
+  let demoStarted = false;
+  let seenState = false;
+  let shownContacts = '';
+  const watch = watchSession({
+    sessions: runtime.sessions,
+    account,
+    onChange: (change) => {
+      const shown = showSession(account, change, seenState, shownContacts);
+      if (change.kind === 'state') seenState = true;
+      if (change.kind === 'contacts') shownContacts = shown;
+      // The demo talks to an account once this run's login has loaded its contacts (a saved session
+      // may be dead).
+      if (change.kind !== 'contacts' || change.contacts.fetchedAt < startedAt) return;
+      // The demo lines speak as the demo world's people: no demo in another world.
+      if (simulator && !demoStarted && !options.quietDemo && options.world === undefined) {
+        demoStarted = true;
+        const lines = demoLinesFor(Number(account), Number(runtime.account));
+        if (lines.length === 0) return;
+        const demo = startDemoChatter({
+          simulatorUrl: simulator.url,
+          lines,
+          // Two accounts: each says a line every 10 s, so the demo keeps its pace of one every 5 s.
+          everyMs: several ? 10_000 : 5_000,
+          onError: warn,
+        });
+        closers.push(() => demo.close());
+      }
+    },
+    onError: (err) => warn(`[runtime] reading the session of ${account}: ${err.message}`),
+  });
+  closers.push(() => watch.close());
+}
 
 function printBanner(rt: LocalRuntime): void {
+  // With several accounts the API needs to know which one sends.
+  const from = rt.accounts.length > 1 ? `,"account":"${rt.account}"` : '';
   const curl =
     `curl -XPOST ${rt.sendApiUrl}/v1/messages -H 'authorization: Bearer ${rt.apiToken}' ` +
-    `-H 'content-type: application/json' -d '{"type":"friend","to":{"name":"Ali"},"text":"hello from curl"}'`;
-  print(`QQ bot ${rt.account}, local runtime (everything on 127.0.0.1; Ctrl-C stops it all)`);
+    `-H 'content-type: application/json' -d '{"type":"friend","to":{"name":"Ali"},"text":"hello from curl"${from}}'`;
+  const bots = rt.accounts.length > 1 ? `QQ bots ${rt.accounts.join(', ')}` : `QQ bot ${rt.account}`;
+  print(`${bots}, local runtime (everything on 127.0.0.1; Ctrl-C stops it all)`);
   if (rt.simulator) print(`  SmartQQ simulator  ${rt.smartqqUrl}  (control API ${rt.smartqqUrl}/_sim/)`);
   else print(`  SmartQQ server     ${rt.smartqqUrl}`);
   print(`  send API           ${rt.sendApiUrl}/v1/messages`);
@@ -184,45 +211,54 @@ function printBanner(rt: LocalRuntime): void {
   const dataDirFlag = options.dataDir ? ` --data-dir ${options.dataDir}` : '';
   print(`  rules              npm run rules -- list --local${dataDirFlag}`);
   print(`  QR login on a phone  npm run login -- --local${dataDirFlag}  (a link to a login page)`);
+  print(`  accounts           npm run accounts -- list --local${dataDirFlag}  (add, pause, resume, remove)`);
   print();
   print('Send a message through the send API:');
   print(`  ${rt.simulator ? curl : curl.replace('Ali', 'FRIEND-NAME')}`);
   print();
 }
 
-function showSession(change: SessionChange): void {
+/**
+ * Prints what changed in an account's session; returns the contacts' lines as shown (a refresh that
+ * finds the same contacts says nothing new). With several accounts each line names its account.
+ */
+function showSession(
+  account: string,
+  change: SessionChange,
+  seenState: boolean,
+  shownContacts: string,
+): string {
+  const tag = runtime.accounts.length > 1 || account !== runtime.account ? `${account} ` : '';
   switch (change.kind) {
     case 'qr':
-      print('Scan this QR code with the QQ app to log in:');
+      print(`${tag}Scan this QR code with the QQ app${tag ? ` of ${account}` : ''} to log in:`);
       print(renderQrForTerminal(change.png));
-      if (!simulator) return;
+      if (!simulator) return shownContacts;
       print(
         options.waitScan
-          ? `(simulator: curl -XPOST ${simulator.url}/_sim/qr -d '{"action":"scan"}' then '{"action":"allow"}')`
+          ? `(simulator: curl -XPOST ${simulator.url}/_sim/qr -d '{"action":"scan"}' then '{"action":"allow","account":${account}}')`
           : '(demo world: the QR is scanned and allowed automatically in a few seconds)',
       );
-      return;
+      return shownContacts;
     case 'state': {
       const saved = !seenState && change.since < startedAt;
-      seenState = true;
-      if (saved) print(`saved session (${options.dataDir ?? 'data folder'}): ${change.state}; checking it…`);
-      else if (change.state === 'online') print(`online as ${runtime.account}`);
+      if (saved)
+        print(`${tag}saved session (${options.dataDir ?? 'data folder'}): ${change.state}; checking it…`);
+      else if (change.state === 'online') print(`online as ${account}`);
       else if (change.state === 'needs_qr')
-        print(`session needs a new QR scan${change.reason ? `: ${change.reason}` : ''}`);
-      else if (change.state === 'relinking') print('session: relinking…');
-      return;
+        print(`${tag}session needs a new QR scan${change.reason ? `: ${change.reason}` : ''}`);
+      else if (change.state === 'relinking') print(`${tag}session: relinking…`);
+      return shownContacts;
     }
     case 'contacts': {
       const { friends, groups, discussions } = change.contacts;
       const lines = [
-        `friends: ${friends.map((f) => f.markname ?? f.nick).join(', ')}`,
-        `groups: ${groups.map((g) => g.name).join(', ')}`,
-        `discussions: ${discussions.map((d) => d.name).join(', ')}`,
+        `${tag}friends: ${friends.map((f) => f.markname ?? f.nick).join(', ')}`,
+        `${tag}groups: ${groups.map((g) => g.name).join(', ')}`,
+        `${tag}discussions: ${discussions.map((d) => d.name).join(', ') || '(none)'}`,
       ].join('\n');
-      // A refresh that found the same contacts says nothing new.
       if (lines !== shownContacts) print(lines);
-      shownContacts = lines;
-      return;
+      return lines;
     }
   }
 }

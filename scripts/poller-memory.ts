@@ -140,7 +140,7 @@ process.exit(0);
   const line = out.trim().split('\n').pop() ?? '';
   if (code !== 0 || !line.startsWith('{')) throw new Error(`the poller run failed (exit ${code}): ${out}`);
   const { maxRssMb, result } = JSON.parse(line) as { maxRssMb: number; result: unknown };
-  const reports = ACCOUNTS === 1 ? { [accounts[0] as string]: result } : (result as Record<string, unknown>);
+  const reports = (result as { accounts: Record<string, unknown> }).accounts;
   const published = Object.values(reports).reduce(
     (sum: number, r) => sum + Number((r as { published?: number }).published ?? 0),
     0,

@@ -70,6 +70,8 @@ export function createConsumerHandler(deps: ConsumerDeps) {
     counts.count('records_received', event.Records.length);
     /** The conversation of each record parsed, for the failure lines. */
     const conversations = new Map<string, string>();
+    /** Each parsed record's account: its failure line names it (one batch may hold several). */
+    const accounts = new Map<string, string>();
     const failed = new Map<string, unknown>();
     let deadLettered = 0;
 
@@ -96,8 +98,10 @@ export function createConsumerHandler(deps: ConsumerDeps) {
         return;
       }
       conversations.set(record.messageId, message.conversation);
+      accounts.set(record.messageId, message.account);
       const report = await deps.reply(message, () => context.getRemainingTimeInMillis());
       logger.info('message handled', {
+        account: message.account,
         conversation: message.conversation,
         eventKey: message.key,
         replies: report.replies,
@@ -166,6 +170,7 @@ export function createConsumerHandler(deps: ConsumerDeps) {
         (error.name === 'RetryLaterError' || error instanceof EarlierRecordFailedError);
       const line = {
         ...recordFields(record, conversations.get(record.messageId) ?? conversationOf(record.body)),
+        ...(accounts.has(record.messageId) ? { account: accounts.get(record.messageId) } : {}),
         ...errorFields(error),
       };
       if (retryable) logger.warn('record failed, it comes back after the visibility timeout', line);

@@ -19,7 +19,7 @@ import { DynamoSendPacing } from '../../lib/stores/pacing-store.ts';
 import { DynamoRuleStore } from '../../lib/stores/rule-store.ts';
 import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
 import { createAwsClients } from '../shared/aws-clients.ts';
-import { createObservability } from '../shared/observability.ts';
+import { createObservability, publishAccountMetrics } from '../shared/observability.ts';
 import { createConsumerHandler } from './consumer.ts';
 import { sqsDeadLetterSender } from './dead-letter.ts';
 import { sqsRecordDeferrer } from './defer.ts';
@@ -42,7 +42,8 @@ const env = readEnv([
   'INBOUND_QUEUE_URL',
 ]);
 const { doc, sqs } = createAwsClients(env);
-const { logger, metrics, log, counts } = createObservability('consumer', env.ACCOUNT);
+const observability = createObservability('consumer');
+const { logger, metrics, counts } = observability;
 const guards = { doc, tableName: env.GUARDS_TABLE };
 const rules = new RuleCache(new DynamoRuleStore({ doc, tableName: env.RULES_TABLE }), {
   // Once per reload, not per message: each invalid rule named with its field.
@@ -70,15 +71,17 @@ const base = {
   pacing: new DynamoSendPacing(guards),
   sendPace: { intervalMs: env.SEND_INTERVAL_MS, burst: env.SEND_BURST },
   conversationPace: conversationPace(env.CONVERSATION_REPLIES_PER_MINUTE),
-  log,
-  metrics: counts,
 };
 
 export const handler = createConsumerHandler({
-  reply: (message, remainingMs) => replyWithRetries(message, { ...base, remainingMs }),
+  // What is said and counted about a message is said of its account.
+  reply: (message, remainingMs) => {
+    const { log, counts: accountCounts } = observability.forAccount(message.account);
+    return replyWithRetries(message, { ...base, log, metrics: accountCounts, remainingMs });
+  },
   deadLetter: sqsDeadLetterSender(sqs, env.INBOUND_DLQ_URL),
   defer: sqsRecordDeferrer(sqs, env.INBOUND_QUEUE_URL),
   logger,
   metrics,
   counts,
-});
+}).use(publishAccountMetrics(observability));

@@ -14,7 +14,14 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
+import type { ServedAccount } from '../../lib/pipeline/accounts.ts';
 import type { IdempotencyStore, SendPace, SendPacing, SessionStore } from '../../lib/pipeline/ports.ts';
+import {
+  parseAddAccount,
+  parsePatchAccount,
+  type RegistryStore,
+  ServedAccounts,
+} from '../../lib/send-api/accounts.ts';
 import { checkBearer } from '../../lib/send-api/auth.ts';
 import {
   LoginLinkError,
@@ -23,12 +30,13 @@ import {
   verifyLoginLink,
 } from '../../lib/send-api/login-link.ts';
 import { LOGIN_PAGE_HEADERS, LOGIN_PAGE_HTML, loginStateView } from '../../lib/send-api/login-page.ts';
-import { checkAccount, parseIdempotencyKey, parseSendRequest, readBody } from '../../lib/send-api/request.ts';
+import { parseIdempotencyKey, parseSendRequest, readBody } from '../../lib/send-api/request.ts';
 import { answerFor, type SendOutcome, sendMessage } from '../../lib/send-api/send-message.ts';
 import { type MessageSender, smartQQSender } from '../../lib/send-api/sender.ts';
-import { contactsView, isoTime, qrView, sessionView } from '../../lib/send-api/views.ts';
+import { accountView, contactsView, isoTime, qrView, sessionView } from '../../lib/send-api/views.ts';
 import type { SendResult } from '../../lib/smartqq/send.ts';
 import { createDynamoClients } from '../../lib/state/dynamo.ts';
+import { DynamoAccountRegistry } from '../../lib/stores/account-registry.ts';
 import { DynamoIdempotencyStore } from '../../lib/stores/idempotency-store.ts';
 import { DynamoSendPacing } from '../../lib/stores/pacing-store.ts';
 import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
@@ -41,10 +49,13 @@ export interface SendApiDeps {
   /** The deployment's account (ACCOUNT): its logs and metrics carry it. */
   readonly account: string;
   /**
-   * Every account the API sends for (ACCOUNTS; default `account` alone). With one, requests may
+   * The accounts the deployment is configured with (ACCOUNTS; default `account` alone). The API
+   * serves them and those the registry adds (lib/pipeline/accounts.ts). With one served, requests may
    * leave `account` out; with several, they must name it.
    */
   readonly accounts?: readonly string[];
+  /** The account registry (lib/stores/account-registry.ts). */
+  readonly registry: RegistryStore;
   readonly sessions: SessionStore;
   readonly pacing: SendPacing;
   readonly idempotency: IdempotencyStore;
@@ -73,13 +84,17 @@ export const ROUTE_KEYS = [
   'POST /v1/accounts/{account}/login',
   'GET /login/{token}',
   'GET /login/{token}/state',
+  'GET /v1/accounts',
+  'POST /v1/accounts',
+  'PATCH /v1/accounts/{account}',
+  'DELETE /v1/accounts/{account}',
   'GET /v1/openapi.json',
 ] as const;
 
 export function createHandler(deps: SendApiDeps): SendApiHandler {
   const { account, logger } = deps;
-  const served = deps.accounts ?? [account];
-  logger.appendPersistentKeys({ account });
+  const now = deps.now ?? Date.now;
+  const served = new ServedAccounts(deps.accounts ?? [account], deps.registry, now);
   const flow = {
     sessions: deps.sessions,
     pacing: deps.pacing,
@@ -96,7 +111,6 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
       return route(event);
     };
 
-  const now = deps.now ?? Date.now;
   const linkKey = async () => loginLinkKey(await deps.apiToken());
   /** The link in the path, checked: the account it opens, or the answer saying why not. */
   const openLink = async (event: APIGatewayProxyEventV2) => {
@@ -114,20 +128,21 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
     // before they have a token.
     'GET /v1/openapi.json': async () => json(200, openApiDocument),
     'GET /v1/session': authenticated(async (event) => {
-      const which = checkAccount(event.queryStringParameters?.account, served);
+      const which = await accountRead(event.queryStringParameters?.account);
       return json(200, sessionView(await deps.sessions.get(which), which));
     }),
     // The QR to scan while the session waits for one: behind the token like everything else.
     'GET /v1/session/qr': authenticated(async (event) => {
-      const which = checkAccount(event.queryStringParameters?.account, served);
+      const which = await accountRead(event.queryStringParameters?.account);
       const qr = qrView(await deps.sessions.get(which), which);
       return qr
         ? json(200, qr)
         : json(404, { error: 'no_qr', message: 'no QR code is waiting to be scanned' });
     }),
     // A link for a phone: the page it opens shows this account's QR and login state, nothing else.
+    // Paused: refused, as nobody would poll the QR it shows.
     'POST /v1/accounts/{account}/login': authenticated(async (event) => {
-      const which = checkAccount(event.pathParameters?.account ?? '', served);
+      const which = await accountSending(event.pathParameters?.account ?? '');
       const link = signLoginLink(which, now(), await linkKey());
       return json(200, {
         account: which,
@@ -150,16 +165,44 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
         'referrer-policy': 'no-referrer',
       });
     },
+    'GET /v1/accounts': authenticated(async () =>
+      json(200, { accounts: (await served.list()).map(accountView) }),
+    ),
+    'POST /v1/accounts': authenticated(async (event) => {
+      const requested = parseAddAccount(readBody(event.body, event.isBase64Encoded === true));
+      const before = (await served.numbers()).includes(requested);
+      const added = await served.change('add', requested);
+      logger.info('account added', { changedAccount: requested, already: before });
+      return json(before ? 200 : 201, accountView(added as ServedAccount));
+    }),
+    'PATCH /v1/accounts/{account}': authenticated(async (event) => {
+      const action = parsePatchAccount(readBody(event.body, event.isBase64Encoded === true));
+      const changed = await served.change(action, event.pathParameters?.account ?? '');
+      logger.info(`account ${action === 'pause' ? 'paused' : 'resumed'}`, {
+        changedAccount: changed?.account,
+      });
+      return json(200, accountView(changed as ServedAccount));
+    }),
+    'DELETE /v1/accounts/{account}': authenticated(async (event) => {
+      const which = event.pathParameters?.account ?? '';
+      await served.change('remove', which);
+      logger.info('account removed', { changedAccount: which });
+      return json(200, { account: which, status: 'removed' });
+    }),
     'GET /v1/contacts': authenticated(async (event) => {
-      const which = checkAccount(event.queryStringParameters?.account, served);
+      const which = await accountRead(event.queryStringParameters?.account);
       return json(200, contactsView(await deps.sessions.get(which), which));
     }),
     'POST /v1/messages': authenticated(async (event) => {
       // The size first (413 past MAX_BODY_BYTES), then the JSON.
-      const request = parseSendRequest(readBody(event.body, event.isBase64Encoded === true), served);
+      const request = parseSendRequest(
+        readBody(event.body, event.isBase64Encoded === true),
+        await served.numbers(),
+      );
+      await accountSending(request.account);
       const key = parseIdempotencyKey(header(event, 'idempotency-key'));
       const report = await sendMessage(flow, request, key);
-      if (!report.replayed) countSend(report.outcome);
+      if (!report.replayed) countSend(report.outcome, request.account);
       logger.info('message handled', {
         type: request.type,
         recipient: report.recipient,
@@ -176,10 +219,24 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
     }),
   };
 
+  /** The account a request is about (paused or not: reading is allowed); its log lines carry it. */
+  const accountRead = async (requested: string | undefined) => {
+    const which = (await served.forReading(requested)).account;
+    logger.appendKeys({ account: which });
+    return which;
+  };
+  /** As `accountRead`, but not while the account is paused. */
+  const accountSending = async (requested: string | undefined) => {
+    const which = await served.forSending(requested);
+    logger.appendKeys({ account: which });
+    return which;
+  };
+
   /** Sends by result: sent, uncertain, session_problem, rejected (replays are not sends). */
-  const countSend = (outcome: SendOutcome) => {
+  const countSend = (outcome: SendOutcome, sentFor: string) => {
     const metric = deps.metrics.singleMetric();
     metric.addDimension('result', outcome.status === 'failed' ? outcome.result : outcome.status);
+    metric.addDimension('account', sentFor);
     metric.addMetric('Sends', MetricUnit.Count, 1);
   };
 
@@ -301,13 +358,10 @@ function handlerFromEnv(): SendApiHandler {
     sender: smartQQSender({ hosts: smartQQHosts(env) }),
     sendPace: { intervalMs: env.SEND_INTERVAL_MS, burst: env.SEND_BURST },
     apiToken,
-    logger: new Logger({ serviceName: 'send', persistentKeys: { account: env.ACCOUNT } }),
-    // The namespace and the account dimension of the other functions' metrics (functions/shared).
-    metrics: new Metrics({
-      namespace: 'QQBot',
-      serviceName: 'send',
-      defaultDimensions: { account: env.ACCOUNT },
-    }),
+    registry: new DynamoAccountRegistry({ doc, tableName: env.SESSIONS_TABLE }),
+    logger: new Logger({ serviceName: 'send' }),
+    // The namespace of the other functions' metrics (functions/shared); each send names its account.
+    metrics: new Metrics({ namespace: 'QQBot', serviceName: 'send' }),
   });
 }
 

@@ -3,7 +3,9 @@
  * not a domain error is a plain 500 with no detail (the log has it).
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { AccountChangeError } from '../../lib/pipeline/accounts.ts';
 import {
+  AccountPausedError,
   AmbiguousRecipientError,
   ContactsUnavailableError,
   IdempotencyInProgressError,
@@ -40,6 +42,21 @@ export const NOT_FOUND = json(404, { error: 'not_found' });
 export function errorResponse(err: unknown): HttpResult | undefined {
   if (err instanceof InvalidRequestError) {
     return json(400, { error: 'bad_request', field: err.field, reason: err.reason, message: err.message });
+  }
+  if (err instanceof AccountChangeError) {
+    if (err.problem === 'not_a_qq_number') {
+      return json(400, {
+        error: 'bad_request',
+        field: 'account',
+        reason: 'expected a QQ number',
+        message: err.message,
+      });
+    }
+    const status = err.problem === 'unknown_account' ? 404 : 409;
+    return json(status, { error: err.problem, message: err.message });
+  }
+  if (err instanceof AccountPausedError) {
+    return json(409, { error: 'account_paused', account: err.account, message: err.message });
   }
   if (err instanceof PayloadTooLargeError) {
     return json(413, { error: 'payload_too_large', maxBytes: err.maxBytes, message: err.message });

@@ -12,23 +12,18 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { LoginStateView } from '../send-api/login-page.ts';
 import { STATE_TEXT } from '../send-api/login-page.ts';
 import { renderQrForTerminal } from '../smartqq/qr-terminal.ts';
-import { LocalRuntimeFileError, readLocalRuntime } from '../state/runtime-file.ts';
+import { API_TARGET_OPTIONS, API_TARGET_USAGE, type ApiTargetIo, apiWhere, locateApi } from './api-target.ts';
 import { failureText } from './failure-text.ts';
-import { stackOutputs } from './table-location.ts';
 import { UsageError } from './usage-error.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export const USAGE = `Usage: npm run login -- [--account N] <where> [--timeout-s S]
 
-Where the send API is (one of):
-  --local [--data-dir DIR]        the running \`npm start\` (default when nothing else is given)
-  --stack NAME [--region R]       a deployed stack (its ApiUrl output and its token secret)
-  --api URL                       any deployment; the API token in $QQBOT_API_TOKEN
+${API_TARGET_USAGE}
 
 --account N     the bot's QQ number (default: the local runtime's account)
 --timeout-s S   give up after S seconds (default 600)
@@ -42,19 +37,12 @@ export interface LoginTarget {
   readonly account: string;
 }
 
-export interface LoginCliIo {
+export interface LoginCliIo extends ApiTargetIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
-  readonly env: Record<string, string | undefined>;
-  readonly projectDir: string;
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
-  /** For `--stack`: the stack's outputs and the token secret. */
-  readonly stackLookup?: (
-    stack: string,
-    region: string | undefined,
-  ) => Promise<{ apiUrl: string; token: string }>;
 }
 
 const LOOK_EVERY_MS = 2_000;
@@ -81,11 +69,7 @@ function parse(argv: readonly string[]) {
       args: [...argv],
       options: {
         account: { type: 'string' },
-        local: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        stack: { type: 'string' },
-        region: { type: 'string' },
-        api: { type: 'string' },
+        ...API_TARGET_OPTIONS,
         'timeout-s': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -107,58 +91,20 @@ function seconds(text: string, flag: string): number {
 export async function resolveTarget(argv: readonly string[], io: LoginCliIo): Promise<LoginTarget> {
   const { values } = parse(argv);
   if (values.help) throw new UsageError('');
-  const ways = [values.local === true, values.stack !== undefined, values.api !== undefined].filter(
-    Boolean,
-  ).length;
-  if (ways > 1) throw new UsageError('give only one of --local, --stack and --api');
+  const where = apiWhere(values, io.env);
   if (values.account !== undefined && !/^[1-9][0-9]{4,11}$/.test(values.account)) {
     throw new UsageError(
       `--account ${values.account} is not a QQ number (5 to 12 digits, not starting with 0)`,
     );
   }
-  if (values.api !== undefined) {
-    if (!URL.canParse(values.api)) throw new UsageError(`--api ${values.api} is not a URL`);
-    const token = io.env.QQBOT_API_TOKEN;
-    if (!token) throw new UsageError('--api needs the API token in $QQBOT_API_TOKEN');
-    if (values.account === undefined) throw new UsageError('--api needs --account N');
-    return { apiUrl: values.api.replace(/\/+$/, ''), token, account: values.account };
+  // Only the local runtime knows an account to default to; asked before the stack is looked up.
+  if (values.account === undefined && where.kind !== 'local') {
+    throw new UsageError(`--${where.kind} needs --account N`);
   }
-  if (values.stack !== undefined) {
-    if (values.account === undefined) throw new UsageError('--stack needs --account N');
-    const lookup = io.stackLookup ?? stackLookup;
-    const { apiUrl, token } = await lookup(values.stack, values.region);
-    return { apiUrl, token, account: values.account };
-  }
-  try {
-    const info = readLocalRuntime(io.projectDir, values['data-dir']);
-    if (!info.sendApiUrl || !info.apiToken) {
-      throw new UsageError('--local: the runtime file names no send API: is npm start up to date?');
-    }
-    const account = values.account ?? info.account;
-    if (account === undefined) throw new UsageError('--local: say which account with --account N');
-    return { apiUrl: info.sendApiUrl, token: info.apiToken, account };
-  } catch (err) {
-    if (err instanceof LocalRuntimeFileError) throw new UsageError(`--local: ${err.message}`);
-    throw err;
-  }
-}
-
-async function stackLookup(
-  stack: string,
-  region: string | undefined,
-): Promise<{ apiUrl: string; token: string }> {
-  const { region: stackRegion, outputs } = await stackOutputs(stack, region);
-  const apiUrl = outputs.get('ApiUrl');
-  const secret = outputs.get('ApiTokenSecretName');
-  if (!apiUrl || !secret) throw new UsageError(`--stack ${stack}: no ApiUrl or ApiTokenSecretName output`);
-  const sm = new SecretsManagerClient({ region: stackRegion });
-  try {
-    const { SecretString } = await sm.send(new GetSecretValueCommand({ SecretId: secret }));
-    if (!SecretString) throw new Error(`the secret ${secret} holds no string`);
-    return { apiUrl, token: SecretString };
-  } finally {
-    sm.destroy();
-  }
+  const { apiUrl, token, localAccount } = await locateApi(where, io);
+  const account = values.account ?? localAccount;
+  if (account === undefined) throw new UsageError('--local: say which account with --account N');
+  return { apiUrl, token, account };
 }
 
 /** Asks for a link and follows the login until it is online (0) or the time is over (1). */

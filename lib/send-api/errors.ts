@@ -22,7 +22,7 @@ export class InvalidRequestError extends Error {
 export const QQ_NUMBER_PATTERN = /^[1-9][0-9]{4,11}$/;
 
 /**
- * An account this deployment does not send for (one account per deployment for now). The account is
+ * An account this deployment does not send for (not configured, nor added to the registry). The account is
  * repeated only when it looks like a QQ number (at most 12 digits): never a caller's long string.
  */
 export class UnknownAccountError extends InvalidRequestError {
@@ -169,5 +169,13 @@ export class UpstreamSendError extends Error {
     super(
       `SmartQQ did not send the message: ${result}${retcode === undefined ? '' : ` (retcode ${retcode})`}`,
     );
+  }
+}
+
+/** The account is paused (`npm run accounts -- pause`): nothing is sent for it until it is resumed. */
+export class AccountPausedError extends Error {
+  override readonly name = 'AccountPausedError';
+  constructor(readonly account: string) {
+    super(`account ${account} is paused: resume it to send (npm run accounts -- resume ${account})`);
   }
 }

@@ -117,21 +117,24 @@ function checkBodySize(bytes: number): void {
   if (bytes > MAX_BODY_BYTES) throw new PayloadTooLargeError(bytes, MAX_BODY_BYTES);
 }
 
+/** A JSON body (its size first: see `readBody`): required, and JSON. */
+export function parseJsonBody(body: string | undefined): unknown {
+  if (body !== undefined) checkBodySize(Buffer.byteLength(body, 'utf8'));
+  if (body === undefined || body.trim() === '') throw new InvalidRequestError('body', 'required');
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new InvalidRequestError('body', 'not valid JSON');
+  }
+}
+
 /**
  * Parses and checks the raw body (its size first: see `readBody`); the account must be one the
  * deployment serves (and may be left out when it serves one). Throws `PayloadTooLargeError`, or `InvalidRequestError`
  * (or `UnknownAccountError`) naming the first bad field.
  */
 export function parseSendRequest(body: string | undefined, served: readonly string[]): SendRequest {
-  if (body !== undefined) checkBodySize(Buffer.byteLength(body, 'utf8'));
-  if (body === undefined || body.trim() === '') throw new InvalidRequestError('body', 'required');
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new InvalidRequestError('body', 'not valid JSON');
-  }
-  const parsed = bodySchema.safeParse(json);
+  const parsed = bodySchema.safeParse(parseJsonBody(body));
   if (!parsed.success) throw toInvalidRequest(parsed.error.issues);
   const { type, to, text } = parsed.data;
   const account = checkAccount(parsed.data.account, served);

@@ -2,6 +2,7 @@
  * What `GET /v1/session` and `GET /v1/contacts` show: built field by field from the session record,
  * so no secret (cookies, ptwebqq, vfwebqq, psessionid, the QR) can slip into an answer.
  */
+import type { ServedAccount } from '../pipeline/accounts.ts';
 import type { SessionRecord, SessionState } from '../pipeline/ports.ts';
 import { currentLogin } from './recipients.ts';
 
@@ -67,4 +68,14 @@ export function contactsView(record: SessionRecord | undefined, account: string)
 
 export function isoTime(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** One served account as the API lists it. */
+export function accountView(served: ServedAccount) {
+  return {
+    account: served.account,
+    status: served.status,
+    configured: served.configured,
+    ...(served.since === undefined ? {} : { since: isoTime(served.since) }),
+  };
 }

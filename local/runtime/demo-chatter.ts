@@ -5,17 +5,29 @@
  */
 import type { MessageInput } from '../simulator/index.ts';
 
-/** One round of demo chatter; each line meets a demo rule except the last (the bot keeps quiet). */
+/**
+ * One round of demo chatter; each line meets a demo rule except the last of each account (the bot
+ * keeps quiet). Lines without `account` speak to the first demo account (DemoBot, 20001); the
+ * others to the second (BookBot, 20002), which answers by its own rule.
+ */
 export const DEMO_LINES: readonly MessageInput[] = [
   { type: 'friend', from: 'Alice', text: 'ping' },
+  { type: 'group', group: 'Book Club', from: 'Librarian', text: 'which book this month?', account: 20002 },
   { type: 'group', group: 'Hiking Club', from: 'Alice', text: 'anyone up for a hike this weekend?' },
   { type: 'friend', from: '小明', text: '天气 北京' },
   { type: 'group', group: 'Tea & Code', from: 'Bob & Co', text: '@DemoBot hello' },
   { type: 'discussion', discussion: 'Weekend plans', from: '小明', text: 'help' },
   { type: 'friend', from: 'Dana Lee', text: 'good morning' },
   { type: 'group', group: 'Hiking Club', from: 'Bob & Co', text: 'ping' },
+  { type: 'friend', from: 'Alice', text: 'any good book to read?', account: 20002 },
   { type: 'friend', from: 'Bob & Co', text: '在吗?' },
+  { type: 'friend', from: '小明', text: 'see you at the club', account: 20002 },
 ];
+
+/** The demo lines spoken to `account` (a line without one speaks to the world's first account). */
+export function demoLinesFor(account: number, firstAccount: number): MessageInput[] {
+  return DEMO_LINES.filter((line) => (line.account ?? firstAccount) === account);
+}
 
 export interface DemoChatterOptions {
   /** The simulator's base URL; its control API is under `/_sim/`. */

@@ -55,6 +55,11 @@ export interface LocalRuntimeOptions {
   /** The bot account (ACCOUNT); default the world's first account (the demo's 20001). */
   readonly account?: string;
   /**
+   * The accounts the functions serve from the start (ACCOUNTS), `account` first; default `account`
+   * alone. More can be added while it runs (`npm run accounts -- add N --local`).
+   */
+  readonly accounts?: readonly string[];
+  /**
    * Rules imported at start, replacing those of the accounts they name. Without them the demo rules
    * (`local/demo-rules.json`) are imported when the rules table is empty (a new data folder).
    */
@@ -111,6 +116,8 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   readonly account: string;
+  /** The accounts it was started with (ACCOUNTS), `account` first. */
+  readonly accounts: readonly string[];
   /** The built-in simulator; absent with `smartqqUrl`. */
   readonly simulator: Simulator | undefined;
   /** The SmartQQ server the functions use: the simulator's URL, or `smartqqUrl`. */
@@ -158,6 +165,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const account = options.account ?? (options.smartqqUrl ? undefined : firstAccount(world));
   if (account === undefined)
     throw new Error('the account to run the bot as is needed with a SmartQQ server URL');
+  const accounts = servedFromStart(account, options);
   const holdMs = options.pollHoldMs ?? DEFAULTS.pollHoldMs;
   const marginMs = options.pollMarginMs ?? DEFAULTS.pollMarginMs;
   const rateMs = options.scheduleRateMs ?? DEFAULTS.scheduleRateMs;
@@ -212,8 +220,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // Its own data (the runtime file says no other npm start uses it): a lease left by the last stop
     // belongs to a poller that is gone, and would keep this one waiting for a tick.
     if (options.runtimeFile && !external) {
-      const served = readEnv(['ACCOUNTS'], { ACCOUNTS: options.functionEnvironment?.ACCOUNTS }).ACCOUNTS;
-      const accounts = served ?? [account];
       for (const each of accounts) {
         if (await clearLease({ doc: dynamo.doc, tableName: tables.sessions }, each))
           log(`cleared the lease of ${each} left by the last stop`);
@@ -258,6 +264,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       SEND_INTERVAL_MS: String(options.sendIntervalMs ?? DEFAULTS.sendIntervalMs),
       SEND_BURST: String(options.sendBurst ?? DEFAULTS.sendBurst),
       ...options.functionEnvironment,
+      ACCOUNTS: accounts.join(','),
     });
     const restoreEnv = applyEnvironment({
       ...environment,
@@ -324,6 +331,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let closed: Promise<void> | undefined;
     return {
       account,
+      accounts,
       simulator,
       smartqqUrl,
       sendApiUrl: http.url,
@@ -399,6 +407,25 @@ function applyEnvironment(values: Record<string, string>): () => void {
 function setVariable(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name];
   else process.env[name] = value;
+}
+
+/**
+ * ACCOUNTS: `accounts` (`account` first), or the functions' own ACCOUNTS when a test sets it there,
+ * or `account` alone; checked by the functions' own rules, so a bad list fails here by name.
+ */
+function servedFromStart(account: string, options: LocalRuntimeOptions): string[] {
+  const given = options.accounts?.join(',') ?? options.functionEnvironment?.ACCOUNTS;
+  const parsed = readEnv(['ACCOUNTS'], { ACCOUNTS: given }).ACCOUNTS ?? [];
+  return [account, ...parsed.filter((each) => each !== account)];
+}
+
+/** The QQ numbers of a world's accounts, in its order (the demo world's: 20001, 20002). */
+export function worldAccounts(world: unknown = demoWorld): string[] {
+  const accounts = (world as { accounts?: { qq?: unknown }[] }).accounts ?? [];
+  return accounts
+    .map((a) => a.qq)
+    .filter((qq): qq is number | string => typeof qq === 'number' || typeof qq === 'string')
+    .map(String);
 }
 
 function firstAccount(world: unknown): string {

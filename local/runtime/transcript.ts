@@ -20,7 +20,21 @@ export interface Transcript {
   close(): void;
 }
 
-export function startTranscript(print: (line: string) => void): Transcript {
+export interface TranscriptOptions {
+  /**
+   * Whether a line starts with the account it is about (`20002 [friend] Alice: hi`): yes when the
+   * runtime serves several accounts; a line about an account other than `firstAccount` is always
+   * tagged (one added while it runs).
+   */
+  readonly severalAccounts?: boolean;
+  readonly firstAccount?: string;
+}
+
+export function startTranscript(print: (line: string) => void, options: TranscriptOptions = {}): Transcript {
+  const say = (account: string, line: string) =>
+    print(
+      options.severalAccounts || (options.firstAccount ?? account) !== account ? `${account} ${line}` : line,
+    );
   // What the bot said lately in each chat, to show its echo as such even before the poller has
   // learned the echo's sender (the first echo of a session is published before that lookup).
   const said = new Map<string, Set<string>>();
@@ -32,15 +46,15 @@ export function startTranscript(print: (line: string) => void): Transcript {
   const stop = listenToActivity({
     inbound: (a) => {
       const echo = a.message.fromBot === true || said.get(chatOf(a.message))?.has(asReceived(a.message.text));
-      print(inboundLine(a, echo === true));
+      say(a.message.account, inboundLine(a, echo === true));
     },
     reply: (a) => {
       remember(chatOf(a.message), a.text);
-      print(replyLine(a));
+      say(a.message.account, replyLine(a));
     },
     apiSend: (a) => {
-      remember(`${a.chatType}|${a.to}`, a.text);
-      print(apiSendLine(a));
+      remember(`${a.account}|${a.chatType}|${a.to}`, a.text);
+      say(a.account, apiSendLine(a));
     },
   });
   return { close: stop };
@@ -56,7 +70,7 @@ export function inboundLine({ message }: InboundActivity, echo = message.fromBot
 }
 
 function chatOf(message: InboundMessage): string {
-  return `${message.chatType}|${message.chatName}`;
+  return `${message.account}|${message.chatType}|${message.chatName}`;
 }
 
 /** `  ↳ bot to Ali (rule ping, answering "ping"): pong` */

@@ -32,6 +32,16 @@ export interface E2eRuntime {
 }
 
 /** Fast defaults for tests; any option of the runtime can be overridden. */
+/** A rule for every account that answers as the account itself: which bot answered is in the text. */
+export const WHO_ARE_YOU_RULE = {
+  account: '*',
+  id: 'who',
+  chatTypes: ['friend', 'group'],
+  match: 'exact',
+  pattern: 'who are you',
+  replies: ['I am {bot}'],
+} as const;
+
 export const E2E_DEFAULTS = {
   pollHoldMs: 1_000,
   pollMarginMs: 500,

@@ -215,6 +215,7 @@ describe('a lease left by a stop', () => {
 describe('the printed curl', () => {
   it('works first time while the demo chatters, and the transcript says it was the send API', async () => {
     const npm = start(['--data-dir', dataDir()]);
+    await npm.waitFor(/^QQ bots 20001, 20002, local runtime/m);
     await npm.waitFor(ONLINE);
     const [curl] = await npm.waitFor(/^ +curl -XPOST .*$/m);
     for (let answered = 1; answered <= 3; answered++) {
@@ -225,8 +226,15 @@ describe('the printed curl', () => {
     }
 
     await npm.waitUntil(
-      () => (npm.output().match(/^\[send API\] bot to Ali \(Alice\): hello from curl$/gm) ?? []).length === 3,
+      // The demo world has two accounts: each line names its account, the curl sends as the first.
+      () =>
+        (npm.output().match(/^20001 \[send API\] bot to Ali \(Alice\): hello from curl$/gm) ?? []).length ===
+        3,
     );
+    // The demo world's second account is online too and answers its own chats by its own rule.
+    await npm.waitFor(/^online as 20002$/m);
+    await npm.waitFor(/^20002 +↳ bot to Librarian in Book Club \(rule book-of-the-month, .*《三体》/m);
+    expect(npm.output()).not.toMatch(/^20002 .*rule ping/m);
     npm.signalGroup('SIGINT');
     expect(await npm.exited).toBe(0);
   }, 90_000);

@@ -174,11 +174,13 @@ describe('the send API', () => {
 describe('the poller', () => {
   it('two pollers racing for the account: at most one polls', async () => {
     const { handler } = await import('../../functions/poller/handler.ts');
-    const invoke = () =>
-      handler(
-        scheduledEvent('e2e-race', new Date()),
-        createLambdaContext(bot.runtime.functions.poller),
-      ) as Promise<{ status: string }>;
+    const invoke = async () =>
+      (
+        (await handler(
+          scheduledEvent('e2e-race', new Date()),
+          createLambdaContext(bot.runtime.functions.poller),
+        )) as { accounts: Record<string, { status: string }> }
+      ).accounts[bot.runtime.account] as { status: string };
     const results = await Promise.all([invoke(), invoke()]);
     // The scheduled invocation may hold the lease already: then both exit at once.
     expect(results.filter((r) => r.status === 'done').length).toBeLessThanOrEqual(1);

@@ -6,24 +6,12 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import demoWorld from '../../local/demo-world.json' with { type: 'json' };
-import { type E2eRuntime, startE2eRuntime } from './harness.ts';
+import { type E2eRuntime, startE2eRuntime, WHO_ARE_YOU_RULE } from './harness.ts';
 
 const FIRST = 20_001;
 const SECOND = 20_002;
-/** The demo world and a second bot account with the same friends and its own group. */
-const WORLD = {
-  ...demoWorld,
-  accounts: [
-    ...demoWorld.accounts,
-    {
-      qq: SECOND,
-      nick: 'SecondBot',
-      friends: [{ qq: 10_001, markname: 'Alice' }, { qq: 10_002 }],
-      groups: [{ name: 'Second Room', members: [{ qq: 10_001 }, { qq: 10_002 }, { qq: SECOND }] }],
-      discussions: [],
-    },
-  ],
-};
+/** The demo world: its second bot account (BookBot) shares a friend with the first and has its own group. */
+const WORLD = demoWorld;
 
 let bot: E2eRuntime;
 
@@ -32,16 +20,7 @@ beforeAll(async () => {
     world: WORLD,
     account: String(FIRST),
     functionEnvironment: { ACCOUNTS: `${FIRST},${SECOND}` },
-    rules: [
-      {
-        account: '*',
-        id: 'who',
-        chatTypes: ['friend', 'group'],
-        match: 'exact',
-        pattern: 'who are you',
-        replies: ['I am {bot}'],
-      },
-    ],
+    rules: [WHO_ARE_YOU_RULE],
   });
 }, 60_000);
 afterAll(async () => {
@@ -61,16 +40,16 @@ async function online(account: number) {
 it('logs in two accounts in one poller invocation and answers each as itself', async () => {
   await Promise.all([online(FIRST), online(SECOND)]);
 
-  bot.inject({ type: 'friend', from: 10_002, text: 'who are you', account: FIRST });
-  bot.inject({ type: 'friend', from: 10_002, text: 'who are you', account: SECOND });
-  bot.inject({ type: 'group', group: 'Second Room', from: 'Alice', text: 'who are you', account: SECOND });
+  bot.inject({ type: 'friend', from: 10_001, text: 'who are you', account: FIRST });
+  bot.inject({ type: 'friend', from: 10_001, text: 'who are you', account: SECOND });
+  bot.inject({ type: 'group', group: 'Book Club', from: 'Alice', text: 'who are you', account: SECOND });
 
   const first = await bot.waitForSent((m) => m.account === FIRST && m.type === 'friend');
   const second = await bot.waitForSent((m) => m.account === SECOND && m.type === 'friend');
   const room = await bot.waitForSent((m) => m.account === SECOND && m.type === 'group');
   expect(first.text).toBe('I am DemoBot');
-  expect(second.text).toBe('I am SecondBot');
-  expect(room.to.name).toBe('Second Room');
+  expect(second.text).toBe('I am BookBot');
+  expect(room.to.name).toBe('Book Club');
   // One poller invocation holds both long polls: the same owner holds both accounts' leases.
   const owners = await Promise.all(
     [FIRST, SECOND].map(async (account) => {
@@ -83,7 +62,7 @@ it('logs in two accounts in one poller invocation and answers each as itself', a
   expect(owners[0]).toBeDefined();
   expect(owners[1]).toBe(owners[0]);
   // The send API serves both: `account` is then required, and names the sender.
-  const missing = await bot.sendApi({ type: 'friend', to: { name: 'Alice' }, text: 'from the API' });
+  const missing = await bot.sendApi({ type: 'friend', to: { name: 'Alice R.' }, text: 'from the API' });
   expect(missing.status).toBe(400);
   expect(await missing.json()).toMatchObject({
     field: 'account',
@@ -91,7 +70,7 @@ it('logs in two accounts in one poller invocation and answers each as itself', a
   });
   const named = await bot.sendApi({
     type: 'friend',
-    to: { name: 'Alice' },
+    to: { name: 'Alice R.' },
     text: 'from the API',
     account: String(SECOND),
   });
@@ -101,7 +80,7 @@ it('logs in two accounts in one poller invocation and answers each as itself', a
   const answers = bot.sim.sent().filter((m) => m.text.startsWith('I am'));
   expect(answers.map((m) => `${m.account}:${m.type}:${m.text}`).sort()).toEqual([
     `${FIRST}:friend:I am DemoBot`,
-    `${SECOND}:friend:I am SecondBot`,
-    `${SECOND}:group:I am SecondBot`,
+    `${SECOND}:friend:I am BookBot`,
+    `${SECOND}:group:I am BookBot`,
   ]);
 }, 60_000);

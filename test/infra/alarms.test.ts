@@ -79,6 +79,10 @@ describe('alarm topic', () => {
     });
   });
 
+  it('is named after the stack, not an account: a deployment may serve several', () => {
+    synth.template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: `QQBot-${TEST_ACCOUNT} alarms` });
+  });
+
   it('has no subscription without an alarmEmail', () => {
     expect(Object.keys(resourcesOf(synthesize().template, 'AWS::SNS::Subscription'))).toHaveLength(0);
   });
@@ -124,11 +128,8 @@ describe('alarms', () => {
     });
   });
 
-  it('the session needs a QR scan: the poller’s EMF metric, with the dimensions Powertools gives it', () => {
-    const dimensions = [
-      { Name: 'account', Value: TEST_ACCOUNT },
-      { Name: 'service', Value: 'poller' },
-    ];
+  it('the session needs a QR scan: the poller’s EMF metric, by service alone (every account)', () => {
+    const dimensions = [{ Name: 'service', Value: 'poller' }];
     expect(alarmOn(NEEDS_QR_METRIC, dimensions).Properties).toMatchObject({
       Namespace: METRICS_NAMESPACE,
       MetricName: 'session_needs_qr',
@@ -144,10 +145,7 @@ describe('the poller’s own alarms', () => {
     [UNSAVED_EVENTS_METRIC, 'events_unsaved'],
     [CONTACTS_TOO_LARGE_METRIC, 'contacts_too_large'],
   ])('%s: any, in five minutes, tells the owner', (metric, name) => {
-    const dimensions = [
-      { Name: 'account', Value: TEST_ACCOUNT },
-      { Name: 'service', Value: 'poller' },
-    ];
+    const dimensions = [{ Name: 'service', Value: 'poller' }];
     expect(alarmOn(metric, dimensions).Properties).toMatchObject({
       Namespace: METRICS_NAMESPACE,
       MetricName: name,
@@ -155,6 +153,33 @@ describe('the poller’s own alarms', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
     });
+  });
+});
+
+describe('one alarm per problem, whatever the accounts', () => {
+  const POLLER_METRICS = [NEEDS_QR_METRIC, UNSAVED_EVENTS_METRIC, CONTACTS_TOO_LARGE_METRIC];
+
+  it.each(POLLER_METRICS)(
+    '%s: no `account` dimension, and the description says where the account is',
+    (metric) => {
+      const alarm = alarmOn(metric, [{ Name: 'service', Value: 'poller' }]);
+      expect(alarm.Properties.AlarmDescription).toMatch(
+        /the poller log names .*the account \(field `account`\)/,
+      );
+    },
+  );
+
+  it('the same alarms, on the same metrics, for a deployment of several accounts and shards', () => {
+    const several = synthesize({ context: { accounts: '20002,20003', shards: '3' } });
+    const all = Object.values(resourcesOf(several.template, 'AWS::CloudWatch::Alarm'));
+    expect(all).toHaveLength(7);
+    for (const alarm of all) {
+      expect(JSON.stringify(alarm.Properties.Dimensions)).not.toMatch(/account|2000[123]/);
+    }
+    const poller = all.filter((a) => POLLER_METRICS.includes(String(a.Properties.MetricName)));
+    expect(poller.map((a) => a.Properties.Dimensions)).toEqual(
+      POLLER_METRICS.map(() => [{ Name: 'service', Value: 'poller' }]),
+    );
   });
 });
 

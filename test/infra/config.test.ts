@@ -1,7 +1,16 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { BotConfigError, MAX_POLLER_RATE_MINUTES, readBotConfig } from '../../infra/config.ts';
+import {
+  BotConfigError,
+  DEFAULT_POLLER_MEMORY_MB,
+  MAX_CONFIGURED_ACCOUNTS,
+  MAX_POLLER_RATE_MINUTES,
+  POLLER_MEMORY_RANGE_MB,
+  readBotConfig,
+} from '../../infra/config.ts';
 import { defineApp, stackName } from '../../infra/qq-bot-stack.ts';
+import { ENV } from '../../lib/config.ts';
+import { ACCOUNTS_PER_SHARD, MAX_SHARDS } from '../../lib/pipeline/shard.ts';
 
 const from =
   (context: Record<string, unknown>) =>
@@ -12,6 +21,9 @@ describe('readBotConfig (CDK context)', () => {
   it('needs only the account, and defaults the rest as the functions do', () => {
     expect(readBotConfig(from({ account: '20001' }))).toEqual({
       account: '20001',
+      accounts: ['20001'],
+      shards: 1,
+      pollerMemoryMb: 128,
       smartqq: {},
       pollerRateMinutes: 1,
       sendIntervalMs: 3000,
@@ -28,10 +40,14 @@ describe('readBotConfig (CDK context)', () => {
         sendIntervalMs: 0,
         sendBurst: '5',
         alarmEmail: 'me@example.com',
+        shards: '3',
+        pollerMemoryMb: 192,
       }),
     );
     expect(config).toMatchObject({
       account: '123456789',
+      shards: 3,
+      pollerMemoryMb: 192,
       pollerRateMinutes: 5,
       sendIntervalMs: 0,
       sendBurst: 5,
@@ -53,6 +69,46 @@ describe('readBotConfig (CDK context)', () => {
     });
   });
 
+  describe('accounts: served besides `account`, which comes first and names the stack', () => {
+    it.each([
+      ['-c accounts=20002,20003', '20002,20003', ['20001', '20002', '20003']],
+      ['spaces around the commas', ' 20002 , 20003 ', ['20001', '20002', '20003']],
+      ['a JSON array of numbers and strings', [20003, '20002'], ['20001', '20003', '20002']],
+      ['one number', 20002, ['20001', '20002']],
+      ['repeats, and the account itself, once', '20002,20001,20002', ['20001', '20002']],
+      ['an empty array', [], ['20001']],
+    ])('%s', (_how, accounts, expected) => {
+      const config = readBotConfig(from({ account: '20001', accounts }));
+      expect(config.accounts).toEqual(expected);
+      expect(config.account).toBe('20001');
+    });
+
+    it('become ACCOUNTS as the functions parse it, in the same order', () => {
+      const { accounts } = readBotConfig(from({ account: 20001, accounts: '20003,20002,20003' }));
+      expect(ENV.ACCOUNTS.parse(accounts.join(','))).toEqual(accounts);
+    });
+
+    it(`at most ${MAX_CONFIGURED_ACCOUNTS}, whose ACCOUNTS leaves most of Lambda's 4 KB of variables to the rest`, () => {
+      const longest = Array.from({ length: MAX_CONFIGURED_ACCOUNTS }, (_, i) => String(100_000_000_000 + i));
+      expect(readBotConfig(from({ account: '20001', accounts: longest })).accounts).toHaveLength(
+        MAX_CONFIGURED_ACCOUNTS + 1,
+      );
+      expect(`ACCOUNTS=20001,${longest.join(',')}`.length).toBeLessThan(2048);
+      expect(() => readBotConfig(from({ account: '20001', accounts: [...longest, '200000000000'] }))).toThrow(
+        /'accounts': at most 150 accounts.*POST \/v1\/accounts/,
+      );
+    });
+  });
+
+  it('shards and pollerMemoryMb default to one shard at 128 MB, which the measurements allow', () => {
+    expect(DEFAULT_POLLER_MEMORY_MB).toBe(128);
+    expect(POLLER_MEMORY_RANGE_MB.min).toBe(DEFAULT_POLLER_MEMORY_MB);
+    // 192 MB was measured to hold ACCOUNTS_PER_SHARD (128.5 MB at 100): the range allows it.
+    expect(ACCOUNTS_PER_SHARD).toBe(100);
+    expect(readBotConfig(from({ account: '20001', pollerMemoryMb: '192' })).pollerMemoryMb).toBe(192);
+    expect(readBotConfig(from({ account: '20001', shards: MAX_SHARDS })).shards).toBe(MAX_SHARDS);
+  });
+
   it('says how to give the account when it is missing', () => {
     expect(() => readBotConfig(from({}))).toThrow(BotConfigError);
     expect(() => readBotConfig(from({ account: '' }))).toThrow(/-c account=/);
@@ -66,6 +122,21 @@ describe('readBotConfig (CDK context)', () => {
     [{ account: '20001', sendBurst: 0 }, /'sendBurst'/],
     [{ account: '20001', alarmEmail: 'not-an-email' }, /'alarmEmail'/],
     [{ account: '20001', smartqqBaseUrl: 'smartqq.example.com' }, /'smartqqBaseUrl'/],
+    [{ account: '20001', accounts: 'abc' }, /'accounts\.0': "abc" is not a QQ number/],
+    [{ account: '20001', accounts: '20002,,20003' }, /'accounts\.1': "" is not a QQ number/],
+    [{ account: '20001', accounts: '20002;20003' }, /'accounts\.0': "20002;20003" is not a QQ number/],
+    [{ account: '20001', accounts: [20002, '0123'] }, /'accounts\.1': "0123" is not a QQ number/],
+    [{ account: '20001', accounts: [20002.5] }, /'accounts\.0': "20002.5" is not a QQ number/],
+    [{ account: '20001', accounts: { a: 20002 } }, /'accounts': expected QQ numbers, comma-separated/],
+    [{ account: '20001', accounts: true }, /'accounts': expected QQ numbers/],
+    [{ account: '20001', shards: 0 }, /'shards': expected a whole number from 1 to 100/],
+    [{ account: '20001', shards: MAX_SHARDS + 1 }, /'shards'/],
+    [{ account: '20001', shards: '1.5' }, /'shards'/],
+    [{ account: '20001', shards: 'three' }, /'shards'/],
+    [{ account: '20001', pollerMemoryMb: 127 }, /'pollerMemoryMb': expected a whole number from 128 to 3008/],
+    [{ account: '20001', pollerMemoryMb: POLLER_MEMORY_RANGE_MB.max + 1 }, /'pollerMemoryMb'/],
+    [{ account: '20001', pollerMemoryMb: '192.5' }, /'pollerMemoryMb'/],
+    [{ account: '20001', pollerMemoryMb: '192MB' }, /'pollerMemoryMb'/],
   ])('refuses %j, naming the key', (context, message) => {
     expect(() => readBotConfig(from(context))).toThrow(message);
   });
@@ -76,6 +147,13 @@ describe('defineApp', () => {
     const stack = defineApp(new App({ context: { account: '20001', 'aws:cdk:bundling-stacks': [] } }));
     expect(stack.stackName).toBe(stackName('20001'));
     expect(stackName('20001')).toBe('QQBot-20001');
+  });
+
+  it('keeps the stack name of the account when more accounts are served', () => {
+    const stack = defineApp(
+      new App({ context: { account: '20001', accounts: '20002', 'aws:cdk:bundling-stacks': [] } }),
+    );
+    expect(stack.stackName).toBe('QQBot-20001');
   });
 
   it('fails before building anything when the account is missing', () => {

@@ -9,12 +9,20 @@ import path from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BotFunction } from '../../infra/bot-function.ts';
-import { MAX_POLLER_RATE_MINUTES } from '../../infra/config.ts';
+import { DEFAULT_POLLER_MEMORY_MB, MAX_POLLER_RATE_MINUTES } from '../../infra/config.ts';
 import { CONSUMER_BATCH_SIZE } from '../../infra/inbound-pipeline.ts';
 import { POLLER_CYCLE_MS, POLLER_TIMEOUT } from '../../infra/poller.ts';
 import { ENV } from '../../lib/config.ts';
+import { MAX_SHARDS, parseShardEvent } from '../../lib/pipeline/shard.ts';
 import { CONSUMER_TIMEOUT_SECONDS, QUEUES } from '../../lib/state/queues.ts';
-import { type CfnResource, resourcesOf, type Synthesized, synthesize, TEST_ACCOUNT } from './synth.ts';
+import {
+  type CfnResource,
+  resourceOf,
+  resourcesOf,
+  type Synthesized,
+  synthesize,
+  TEST_ACCOUNT,
+} from './synth.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -30,7 +38,10 @@ let fns: Record<FunctionName, BotFunction>;
 
 beforeAll(() => {
   // The one synthesis with bundling: esbuild really builds the three handlers.
-  synth = synthesize({ bundle: true, context: { smartqqBaseUrl: 'https://smartqq.example.com' } });
+  synth = synthesize({
+    bundle: true,
+    context: { smartqqBaseUrl: 'https://smartqq.example.com', accounts: '20002,20003' },
+  });
   const { stack } = synth;
   fns = { poller: stack.poller.handler, consumer: stack.inbound.consumer, send: stack.sendApi.handler };
 }, 120_000);
@@ -127,6 +138,21 @@ describe('environment: what each handler reads, and nothing it does not', () => 
     }
   });
 
+  it('ACCOUNTS, the account first, to the poller and the send function; not to the consumer', () => {
+    expect(variablesOf('poller').ACCOUNTS).toBe(`${TEST_ACCOUNT},20002,20003`);
+    expect(variablesOf('send').ACCOUNTS).toBe(`${TEST_ACCOUNT},20002,20003`);
+    // Each event names its account: the consumer answers for it.
+    expect(variablesOf('consumer')).not.toHaveProperty('ACCOUNTS');
+  });
+
+  it('ACCOUNTS is the account alone without `accounts` in the context', () => {
+    const single = synthesize();
+    for (const fn of [single.stack.poller.handler, single.stack.sendApi.handler]) {
+      const [, resource] = resourceOf(single, fn.function);
+      expect(resource.Properties.Environment).toMatchObject({ Variables: { ACCOUNTS: TEST_ACCOUNT } });
+    }
+  });
+
   it('the send pace goes to both functions that send, the same value', () => {
     expect(variablesOf('consumer').SEND_INTERVAL_MS).toBe('3000');
     expect(variablesOf('send').SEND_INTERVAL_MS).toBe('3000');
@@ -157,6 +183,16 @@ describe('timeouts and logs', () => {
     expect(QUEUES.inbound.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * CONSUMER_TIMEOUT_SECONDS);
   });
 
+  it('poller: 128 MB by default, the memory of the context otherwise', () => {
+    expect(lambdaOf('poller').Properties.MemorySize).toBe(DEFAULT_POLLER_MEMORY_MB);
+    const larger = synthesize({ context: { pollerMemoryMb: '192' } });
+    const { poller, inbound, sendApi } = larger.stack;
+    expect(resourceOf(larger, poller.handler.function)[1].Properties.MemorySize).toBe(192);
+    // The other functions keep theirs.
+    expect(resourceOf(larger, inbound.consumer.function)[1].Properties.MemorySize).toBe(512);
+    expect(resourceOf(larger, sendApi.handler.function)[1].Properties.MemorySize).toBe(512);
+  });
+
   it('poller: 15 minutes, several whole poll cycles', () => {
     expect(lambdaOf('poller').Properties.Timeout).toBe(15 * 60);
     expect(POLLER_CYCLE_MS).toBe(120_000 + 5_000 + 10_000 + 15_000);
@@ -180,14 +216,34 @@ describe('timeouts and logs', () => {
   });
 });
 
-describe('poller schedule', () => {
-  it('an EventBridge rule every minute by default, invoking the poller without retries', () => {
+describe('poller schedule: one EventBridge rule per shard', () => {
+  /** The rules of a synthesis by shard, with the Input each passes parsed. */
+  function rulesOf(template: Synthesized['template']) {
+    return Object.values(resourcesOf(template, 'AWS::Events::Rule'))
+      .map((rule) => {
+        const [target, ...others] = rule.Properties.Targets as Record<string, unknown>[];
+        expect(others).toEqual([]);
+        return { rule, target: target as Record<string, unknown>, input: JSON.parse(String(target?.Input)) };
+      })
+      .sort((a, b) => a.input.shard - b.input.shard);
+  }
+
+  it('one rule by default, every minute, invoking the poller as shard 0 of 1, without retries', () => {
     const [pollerId] = cfn(fns.poller.function);
-    synth.template.hasResourceProperties('AWS::Events::Rule', {
+    const rules = rulesOf(synth.template);
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.rule.Properties).toEqual({
+      Name: `QQBot-${TEST_ACCOUNT}-poller-0`,
+      Description: 'QQ bot poller, shard 0 of 1, every 1 minute(s)',
       ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
       Targets: [
-        { Arn: { 'Fn::GetAtt': [pollerId, 'Arn'] }, Id: 'Target0', RetryPolicy: { MaximumRetryAttempts: 0 } },
+        {
+          Arn: { 'Fn::GetAtt': [pollerId, 'Arn'] },
+          Id: 'Target0',
+          Input: '{"shard":0,"shards":1}',
+          RetryPolicy: { MaximumRetryAttempts: 0 },
+        },
       ],
     });
     synth.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
@@ -195,6 +251,73 @@ describe('poller schedule', () => {
       MaximumRetryAttempts: 0,
       MaximumEventAgeInSeconds: 60,
     });
+  });
+
+  it('shards=N: N rules, shard i of N each, the same rate and retries, all invoking the one poller', () => {
+    const sharded = synthesize({ context: { shards: '3', pollerRateMinutes: '2' } });
+    const [pollerId] = resourceOf(sharded, sharded.stack.poller.handler.function);
+    const rules = rulesOf(sharded.template);
+    expect(rules.map(({ input }) => input)).toEqual([
+      { shard: 0, shards: 3 },
+      { shard: 1, shards: 3 },
+      { shard: 2, shards: 3 },
+    ]);
+    // The handler's own parser reads each input as the shard it names.
+    expect(rules.map(({ input }) => parseShardEvent(input))).toEqual(rules.map(({ input }) => input));
+    expect(sharded.stack.poller.schedules).toHaveLength(3);
+    for (const [i, { rule, target }] of rules.entries()) {
+      expect(rule.Properties).toMatchObject({
+        Name: `QQBot-${TEST_ACCOUNT}-poller-${i}`,
+        ScheduleExpression: 'rate(2 minutes)',
+        State: 'ENABLED',
+      });
+      expect(target).toMatchObject({
+        Arn: { 'Fn::GetAtt': [pollerId, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 0 },
+      });
+    }
+    sharded.template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    sharded.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: pollerId },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 120,
+    });
+  });
+
+  it('one invoke permission for every shard rule, by their names: it does not grow with the shards', () => {
+    const sharded = synthesize({ context: { shards: String(MAX_SHARDS) } });
+    expect(rulesOf(sharded.template)).toHaveLength(MAX_SHARDS);
+    const [pollerId] = resourceOf(sharded, sharded.stack.poller.handler.function);
+    const permissions = Object.values(resourcesOf(sharded.template, 'AWS::Lambda::Permission')).filter((p) =>
+      JSON.stringify(p.Properties.FunctionName).includes(`"${pollerId}"`),
+    );
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]?.Properties).toEqual({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [pollerId, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':events:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            `:rule/QQBot-${TEST_ACCOUNT}-poller-*`,
+          ],
+        ],
+      },
+    });
+    // Every shard rule is named under the prefix, which is this stack's alone: the rules of another
+    // account's stack (QQBot-200010-poller-0) do not match it.
+    const prefix = `QQBot-${TEST_ACCOUNT}-poller-`;
+    for (const { rule } of rulesOf(sharded.template)) {
+      expect(rule.Properties.Name).toMatch(new RegExp(`^${prefix}\\d+$`));
+    }
+    expect(`QQBot-${TEST_ACCOUNT}0-poller-0`.startsWith(prefix)).toBe(false);
   });
 
   it('the slowest schedule allowed still starts a poller before the last one ends', () => {

@@ -79,10 +79,11 @@ function grantsOf(fn: BotFunction): string[] {
 const on = (resource: string, ...actions: string[]) => actions.map((a) => `${a} on ${resource}`);
 
 describe('each function may touch only its own tables, queues and secret', () => {
-  it('poller: its log group; Sessions; the outbox and member lists in Guards; publishing to the inbound queue', () => {
+  it('poller: its log group; Sessions (and reading the account registry there); the outbox and member lists in Guards; publishing to the inbound queue', () => {
     expect(grantsOf(fns.poller)).toEqual(
       [
         ...on(ids.PollerLogs as string, 'logs:CreateLogStream', 'logs:PutLogEvents'),
+        // GetItem: the session, and the registry item (its own store, GetItem only).
         ...on(ids.Sessions as string, 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
         // The outbox, and the member lists of each login (GetItem: a chat's list read back).
         ...on(ids.Guards as string, 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:Query'),
@@ -118,11 +119,12 @@ describe('each function may touch only its own tables, queues and secret', () =>
     );
   });
 
-  it('send: its log group; Sessions; pacing and idempotency in Guards; reading the token secret', () => {
+  it('send: its log group; Sessions, and changing the account registry there; pacing and idempotency in Guards; reading the token secret', () => {
     expect(grantsOf(fns.send)).toEqual(
       [
         ...on(ids.SendLogs as string, 'logs:CreateLogStream', 'logs:PutLogEvents'),
-        ...on(ids.Sessions as string, 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
+        // PutItem: a change of the registry item (the sessions are only ever updated).
+        ...on(ids.Sessions as string, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
         ...on(
           ids.Guards as string,
           'dynamodb:DeleteItem',
@@ -173,7 +175,7 @@ describe('each function may touch only its own tables, queues and secret', () =>
 
   it('invoke permissions name their source: the schedule rule or a route of the API', () => {
     const permissions = Object.values(resourcesOf(synth.template, 'AWS::Lambda::Permission'));
-    // One for the schedule, one per route of the API.
+    // One for every shard's schedule rule (by their names: infra/poller.ts), one per route of the API.
     expect(permissions).toHaveLength(1 + ROUTE_KEYS.length);
     for (const permission of permissions) {
       expect(permission.Properties.SourceArn).toBeDefined();
@@ -283,6 +285,17 @@ describe('the grants follow the code (handlers and lib/stores)', () => {
     }
     throw new Error(`no store class ${store} in lib/stores`);
   }
+
+  it('the account registry, an item of Sessions: the poller builds the reader, which cannot change it; the send function the store that does', () => {
+    const built = (name: FunctionName) => storesBuiltBy(HANDLERS[name]);
+    expect(built('poller').SESSIONS_TABLE).toContain('DynamoAccountRegistryReader');
+    expect(Object.values(built('poller')).flat()).not.toContain('DynamoAccountRegistry');
+    expect(STORE_ACTIONS.DynamoAccountRegistryReader).toEqual(['GetItem']);
+    expect(built('send').SESSIONS_TABLE).toContain('DynamoAccountRegistry');
+    expect(Object.values(built('consumer')).flat()).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/^DynamoAccountRegistry/)]),
+    );
+  });
 
   it.each(Object.keys(STORE_ACTIONS).filter((s) => s !== 'DynamoRuleStore') as StoreName[])(
     '%s: STORE_ACTIONS lists exactly the commands the store sends',

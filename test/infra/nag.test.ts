@@ -26,6 +26,11 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings(stack)).toEqual([]);
   });
 
+  it('finds nothing either with several shards and accounts (a rule per shard, one permission)', () => {
+    const { stack } = synthesize({ context: { shards: '3', accounts: '20002,20003' } });
+    expect(findings(stack)).toEqual([]);
+  });
+
   it('runs at synth: a new finding fails it', () => {
     const app = new App({
       builtinCloudFormationValidation: false,

@@ -9,8 +9,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { defineApp } from '../../infra/qq-bot-stack.ts';
 
@@ -54,6 +56,14 @@ export interface CfnResource {
   readonly DependsOn?: string[];
   readonly DeletionPolicy?: string;
   readonly UpdateReplacePolicy?: string;
+}
+
+/** The logical id and the resource of a construct (its default child: a function, a table, ...). */
+export function resourceOf(synth: Synthesized, construct: IConstruct): [string, CfnResource] {
+  const id = synth.stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const resource = synth.template.toJSON().Resources[id] as CfnResource | undefined;
+  if (!resource) throw new Error(`no resource ${id} for ${construct.node.path}`);
+  return [id, resource];
 }
 
 /** The one resource of a type whose construct path ends with `pathEnd` (…/Poller/Handler/Function). */

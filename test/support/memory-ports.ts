@@ -3,6 +3,8 @@
  * as the DynamoDB ones: versioned session writes, TTL'd idempotency claims, per-account pacing.
  * Each also counts its calls, so a test can prove that a refused request wrote nothing.
  */
+
+import { type AccountAction, changeRegistry, type Registry } from '../../lib/pipeline/accounts.ts';
 import type {
   IdempotencyClaim,
   IdempotencyStore,
@@ -137,5 +139,22 @@ export class MemorySendPacing implements SendPacing {
     if ((this.tat.get(bucket) ?? nowMs) > nowMs + tolerance + pace.intervalMs) return false;
     this.tat.set(bucket, nowMs + tolerance + holdMs);
     return true;
+  }
+}
+
+/** The account registry in memory, with the rules of `lib/pipeline/accounts.ts`. */
+export class MemoryAccountRegistry {
+  registry: Registry = {};
+  async read(): Promise<Registry> {
+    return this.registry;
+  }
+  async change(
+    configured: readonly string[],
+    action: AccountAction,
+    account: string,
+    nowMs: number,
+  ): Promise<Registry> {
+    this.registry = changeRegistry(configured, this.registry, action, account, nowMs);
+    return this.registry;
   }
 }

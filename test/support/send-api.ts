@@ -12,7 +12,12 @@ import type { MessageSender } from '../../lib/send-api/sender.ts';
 import type { SendResult, SendTarget } from '../../lib/smartqq/send.ts';
 import type { SessionJson } from '../../lib/smartqq/session.ts';
 import { apiEvent, type HttpRequest, lambdaContext } from './apigw.ts';
-import { MemoryIdempotencyStore, MemorySendPacing, MemorySessionStore } from './memory-ports.ts';
+import {
+  MemoryAccountRegistry,
+  MemoryIdempotencyStore,
+  MemorySendPacing,
+  MemorySessionStore,
+} from './memory-ports.ts';
 import { conformanceProblems, type StatusCoverage } from './openapi-conformance.ts';
 
 export const API_TOKEN = 'test-token-0123456789abcdef';
@@ -57,6 +62,7 @@ export function testApi(overrides: Partial<SendApiDeps> & Pick<SendApiDeps, 'acc
     sessions,
     pacing,
     idempotency,
+    registry: new MemoryAccountRegistry(),
     sendPace: { intervalMs: 0, burst: 1 },
     apiToken: async () => API_TOKEN,
     logger: new Logger({ serviceName: 'send', logLevel: 'DEBUG' }),

@@ -83,6 +83,8 @@ export async function loggedInClient(
   sim: Simulator,
   options: Partial<SmartQQClientOptions> = {},
   holdMs = 400,
+  /** Which account allows the QR; default the world's first. */
+  account?: number,
 ): Promise<SmartQQClient> {
   const client = new SmartQQClient({
     hosts: singleBaseHosts(sim.url),
@@ -93,7 +95,7 @@ export async function loggedInClient(
     intervalMs: 20,
     onQr: async () => {
       await control(sim, 'POST', 'qr', { action: 'scan' });
-      await control(sim, 'POST', 'qr', { action: 'allow' });
+      await control(sim, 'POST', 'qr', { action: 'allow', ...(account === undefined ? {} : { account }) });
     },
   });
   return client;

@@ -8,10 +8,11 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PollerDeps } from '../../../lib/pipeline/poller-deps.ts';
 import type { SessionStore } from '../../../lib/pipeline/ports.ts';
-import { runShard, shardOf } from '../../../lib/pipeline/shard.ts';
+import { pollShard, runShard, shardOf } from '../../../lib/pipeline/shard.ts';
 import { SqsInboundQueue } from '../../../lib/queue/inbound-queue.ts';
 import { parseInboundMessage } from '../../../lib/queue/message-body.ts';
 import { singleBaseHosts } from '../../../lib/smartqq/endpoints.ts';
+import { DynamoAccountRegistry, DynamoAccountRegistryReader } from '../../../lib/stores/account-registry.ts';
 import { DynamoMemberLists } from '../../../lib/stores/member-lists-store.ts';
 import { DynamoOutbox } from '../../../lib/stores/outbox-store.ts';
 import { DynamoSessionStore } from '../../../lib/stores/session-store.ts';
@@ -152,6 +153,76 @@ it('polls ten accounts in one invocation; a hanging and a failing account delay 
   expect(logs.filter((line) => line.startsWith(`${BROKEN} error`))).toHaveLength(1);
   // Each healthy account held its own lease and released it at the end.
   for (const account of healthy) expect(await sessions.leaseEndsBy(account)).toBeUndefined();
+}, 60_000);
+
+it('polls the active accounts of its shard from the registry, and lets a paused one go within a cycle', async () => {
+  const names = await dynamo.fresh();
+  const { urls } = await sqs.queues('shard-registry');
+  const sessions = new DynamoSessionStore({ doc: dynamo.doc, tableName: names.sessions });
+  const memberLists = new DynamoMemberLists({ doc: dynamo.doc, tableName: names.guards });
+  const registry = new DynamoAccountRegistry({ doc: dynamo.doc, tableName: names.sessions });
+  // Configured: the first five; added through the registry: two more; one configured is paused.
+  const configured = ACCOUNTS.slice(0, 5);
+  for (const added of ACCOUNTS.slice(5, 7)) await registry.change(configured, 'add', added, Date.now());
+  await registry.change(configured, 'pause', configured[1] as string, Date.now());
+  const active = [...configured.filter((a) => a !== configured[1]), ...ACCOUNTS.slice(5, 7)];
+  const shard = { shard: shardOf(active[0] as string, 2), shards: 2 };
+  const mine = active.filter((a) => shardOf(a, 2) === shard.shard);
+  expect(mine.length).toBeGreaterThanOrEqual(2);
+  for (const account of mine) {
+    await logInThroughSimulator(sim, account, { sessions, memberLists }, limitsFor(HOLD_MS));
+  }
+  const [pausedLater, ...others] = mine as [string, ...string[]];
+  const deadline = Date.now() + 8_000;
+  const polledBy = new Map<string, number>();
+  const running = pollShard({
+    configured,
+    registry: new DynamoAccountRegistryReader({ doc: dynamo.doc, tableName: names.sessions }),
+    shard,
+    remainingMs: () => deadline - Date.now(),
+    recheckMs: 100,
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+    depsFor: (account, remainingMs) => {
+      polledBy.set(account, Date.now());
+      return {
+        account,
+        sessions,
+        queue: new SqsInboundQueue({ client: sqs.client, queueUrl: urls.inbound, sleep: async () => {} }),
+        outbox: new DynamoOutbox({ doc: dynamo.doc, tableName: names.guards }),
+        memberLists,
+        hosts: singleBaseHosts(sim.url),
+        pollLimits: limitsFor(HOLD_MS),
+        remainingMs,
+        publishReserveMs: 200,
+        linkReserveMs: 500,
+        owner: 'registry-invocation',
+        log: { info: () => {}, warn: () => {}, error: () => {} },
+      };
+    },
+  });
+  let ended = false;
+  void running.finally(() => {
+    ended = true;
+  });
+  // Exactly the active accounts of this shard are polled: not the paused one, not the other shard's.
+  while (polledBy.size < mine.length && Date.now() < deadline - 6_000) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect([...polledBy.keys()].sort()).toEqual([...mine].sort());
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await registry.change(configured, 'pause', pausedLater, Date.now());
+  const pausedAt = Date.now();
+  while ((await sessions.leaseEndsBy(pausedLater)) !== undefined) {
+    expect(Date.now() - pausedAt, 'the paused account was still polled').toBeLessThan(3 * HOLD_MS + 1_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // The others go on polling, their leases held, until the invocation's time is up.
+  expect(ended).toBe(false);
+  for (const account of others) expect(await sessions.leaseEndsBy(account)).toBeDefined();
+  const reports = await running;
+  expect([...reports.keys()].sort()).toEqual([...mine].sort());
+  for (const account of mine) expect(reports.get(account), account).toMatchObject({ status: 'done' });
+  expect(Date.now()).toBeGreaterThanOrEqual(deadline - 2 * HOLD_MS - 1_000);
 }, 60_000);
 
 it('spreads accounts over shards by a stable hash of the number', () => {

@@ -1,18 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmartQQClient } from '../../../lib/smartqq/index.ts';
-import { DEMO_LINES, startDemoChatter } from '../../../local/runtime/demo-chatter.ts';
+import { DEMO_LINES, demoLinesFor, startDemoChatter } from '../../../local/runtime/demo-chatter.ts';
 import type { Simulator } from '../../../local/simulator/index.ts';
 import { loggedInClient, pollEvents, startSim } from '../../support/sim-control.ts';
 
 let sim: Simulator;
 let client: SmartQQClient;
+let second: SmartQQClient;
 
 beforeAll(async () => {
   sim = await startSim();
   client = await loggedInClient(sim);
+  // The demo world's second account (BookBot): the demo speaks to it too.
+  second = await loggedInClient(sim, {}, 400, 20_002);
 });
 afterAll(async () => {
   client.close();
+  second.close();
   await sim.close();
 });
 
@@ -55,7 +59,9 @@ describe('startDemoChatter', () => {
     }
   });
 
-  it('has demo lines the demo world accepts', () => {
+  it('has demo lines the demo world accepts, for both of its accounts', () => {
     for (const line of DEMO_LINES) expect(() => sim.injectMessage(line)).not.toThrow();
+    expect(demoLinesFor(20_002, 20_001).length).toBeGreaterThanOrEqual(2);
+    expect(demoLinesFor(20_001, 20_001).length + demoLinesFor(20_002, 20_001).length).toBe(DEMO_LINES.length);
   });
 });

@@ -127,7 +127,9 @@ describe('startLocalRuntime', () => {
   it('starts the simulator with the demo world, on loopback', () => {
     expect(runtime.simulator?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(runtime.smartqqUrl).toBe(runtime.simulator?.url);
-    expect(runtime.simulator?.state().accounts.map((a) => a.qq)).toEqual([20001]);
+    expect(runtime.simulator?.state().accounts.map((a) => a.qq)).toEqual([20001, 20002]);
+    // Only the account it was asked for is served unless told otherwise (npm start serves the world's).
+    expect(runtime.accounts).toEqual([runtime.account]);
   });
 
   it('invokes the poller at once, and feeds what it publishes to the consumer as SQS records', async () => {

@@ -49,6 +49,13 @@ describe('local/demo-rules.json', () => {
     expect(answer({ account: '20002', text: 'help' })).toEqual([
       'help: I am DemoBot. Try: ping, 天气 北京, or talk about a hike in Hiking Club.',
     ]);
+    // The second demo account answers by its own rule, and not by the first one's.
+    const bookBot = { account: '20002', botNick: 'BookBot', botNames: ['BookBot'], senderName: 'Alice R.' };
+    expect(answer({ ...bookBot, text: 'any good book to read?' })).toEqual([
+      "book-of-the-month: Alice R., this month's book is 《三体》 /微笑",
+    ]);
+    expect(answer({ ...bookBot, text: 'ping' })).toEqual([]);
+    expect(answer({ text: 'any good book to read?' })).toEqual([]);
   });
 
   it('has a cooldown and a rule for every account', () => {

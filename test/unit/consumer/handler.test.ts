@@ -77,7 +77,7 @@ function consumer(behaviour: Behaviour = {}): Consumer {
   const replied: string[] = [];
   const deadLetters: Consumer['deadLetters'] = [];
   const deferred: Consumer['deferred'] = [];
-  const { logger, metrics, counts } = createObservability('consumer', ACCOUNT);
+  const { logger, metrics, counts } = createObservability('consumer');
   const deps: ConsumerDeps = {
     reply: async (message) => {
       replied.push(message.key);

@@ -4,10 +4,13 @@
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROUTE_KEYS } from '../../../functions/send/handler.ts';
+import { MAX_ACCOUNTS } from '../../../lib/pipeline/accounts.ts';
 import type { ContactsCache } from '../../../lib/pipeline/ports.ts';
+import { SERVED_CACHE_MS } from '../../../lib/send-api/accounts.ts';
 import { MAX_BODY_BYTES } from '../../../lib/send-api/request.ts';
 import type { SessionJson } from '../../../lib/smartqq/session.ts';
-import { apiEvent, lambdaContext } from '../../support/apigw.ts';
+import { apiEvent, type HttpRequest, lambdaContext } from '../../support/apigw.ts';
+import type { MemoryAccountRegistry } from '../../support/memory-ports.ts';
 import { documentedRoutes, StatusCoverage } from '../../support/openapi-conformance.ts';
 import {
   API_TOKEN,
@@ -487,6 +490,147 @@ describe('GET /v1/session/qr', () => {
   });
 });
 
+describe('accounts: GET, POST /v1/accounts, PATCH and DELETE /v1/accounts/{account}', () => {
+  const send = (
+    method: HttpRequest['method'],
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = BEARER,
+  ) => call({ method, path, headers, ...(body === undefined ? {} : { body }) });
+  const registry = () => api.deps.registry as MemoryAccountRegistry;
+
+  it('lists the configured account; adds one (201, then 200 unchanged); account then required', async () => {
+    expect((await get('/v1/accounts')).body).toEqual({
+      accounts: [{ account: ACCOUNT, status: 'active', configured: true }],
+    });
+    const added = await send('POST', '/v1/accounts', { account: '30001' });
+    expect(added.status).toBe(201);
+    expect(added.body).toEqual({
+      account: '30001',
+      status: 'active',
+      configured: false,
+      since: new Date(clock).toISOString(),
+    });
+    expect((await send('POST', '/v1/accounts', { account: 30001 })).status).toBe(200);
+    expect((await get('/v1/accounts')).body.accounts.map((a: { account: string }) => a.account)).toEqual([
+      ACCOUNT,
+      '30001',
+    ]);
+    // Two served: a call that leaves the account out is refused, naming the accounts.
+    const unnamed = await call(message());
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body).toMatchObject({
+      field: 'account',
+      reason: `required: this deployment serves ${ACCOUNT}, 30001`,
+    });
+    expect((await get('/v1/session?account=30001')).body).toMatchObject({
+      account: '30001',
+      state: 'needs_qr',
+    });
+    expect(sender.calls).toHaveLength(0);
+  });
+
+  it('pauses: nothing sent for it (409 account_paused), no login link; resumes; idempotent both ways', async () => {
+    const paused = await send('PATCH', `/v1/accounts/${ACCOUNT}`, { status: 'paused' });
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ account: ACCOUNT, status: 'paused', configured: true });
+    expect((await send('PATCH', `/v1/accounts/${ACCOUNT}`, { status: 'paused' })).body.status).toBe('paused');
+    const refused = await call(message());
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ error: 'account_paused', account: ACCOUNT });
+    expect((await send('POST', `/v1/accounts/${ACCOUNT}/login`)).body).toMatchObject({
+      error: 'account_paused',
+    });
+    expect(sender.calls).toHaveLength(0);
+    // Reading about it still works.
+    expect((await get('/v1/session')).body).toMatchObject({ account: ACCOUNT, state: 'online' });
+    expect((await send('PATCH', `/v1/accounts/${ACCOUNT}`, { status: 'active' })).body.status).toBe('active');
+    expect((await call(message())).status).toBe(200);
+    expect(sender.calls).toHaveLength(1);
+  });
+
+  it('removes: no longer listed nor served; the removal of a configured account is kept; added back', async () => {
+    await send('POST', '/v1/accounts', { account: '30001' });
+    expect((await send('DELETE', `/v1/accounts/${ACCOUNT}`)).body).toEqual({
+      account: ACCOUNT,
+      status: 'removed',
+    });
+    expect((await get('/v1/accounts')).body.accounts).toEqual([
+      expect.objectContaining({ account: '30001' }),
+    ]);
+    expect(registry().registry[ACCOUNT]).toMatchObject({ status: 'removed' });
+    expect((await call(message({ account: ACCOUNT }))).body).toMatchObject({
+      field: 'account',
+      reason: `unknown account ${ACCOUNT}`,
+    });
+    // An account added through the registry is forgotten when removed: the item does not grow.
+    await send('DELETE', '/v1/accounts/30001');
+    expect(registry().registry['30001']).toBeUndefined();
+    expect((await get('/v1/accounts')).body.accounts).toEqual([]);
+    expect((await send('POST', '/v1/accounts', { account: ACCOUNT })).status).toBe(201);
+    expect((await call(message())).status).toBe(200);
+  });
+
+  it('400 for a bad body or number, 404 for an account not served, 401 without a token; nothing changed', async () => {
+    const before = JSON.stringify(registry().registry);
+    expect((await send('POST', '/v1/accounts', { account: '0123' })).body).toMatchObject({
+      field: 'account',
+    });
+    expect((await send('POST', '/v1/accounts', { account: '30001', qq: 1 })).body).toMatchObject({
+      field: 'body',
+      reason: 'unknown field',
+    });
+    expect((await send('POST', '/v1/accounts', {})).body).toMatchObject({
+      field: 'account',
+      reason: 'required',
+    });
+    expect((await send('PATCH', `/v1/accounts/${ACCOUNT}`, { status: 'off' })).body).toMatchObject({
+      field: 'status',
+      reason: "expected 'active' or 'paused'",
+    });
+    expect((await send('PATCH', '/v1/accounts/x', { status: 'paused' })).status).toBe(400);
+    expect((await send('PATCH', '/v1/accounts/30001', { status: 'paused' })).body).toMatchObject({
+      error: 'unknown_account',
+    });
+    expect((await send('DELETE', '/v1/accounts/30001')).status).toBe(404);
+    expect((await send('DELETE', '/v1/accounts/x')).body).toMatchObject({ field: 'account' });
+    expect((await send('POST', '/v1/accounts', { account: '30001' }, {})).status).toBe(401);
+    expect((await send('PATCH', `/v1/accounts/${ACCOUNT}`, { status: 'paused' }, {})).status).toBe(401);
+    expect((await send('DELETE', `/v1/accounts/${ACCOUNT}`, undefined, {})).status).toBe(401);
+    expect((await get('/v1/accounts', {})).status).toBe(401);
+    expect(JSON.stringify(registry().registry)).toBe(before);
+  });
+
+  it('409 too_many_accounts past the limit; 413 for a huge body; 500 when the registry fails', async () => {
+    registry().registry = Object.fromEntries(
+      Array.from({ length: MAX_ACCOUNTS }, (_, i) => [String(100_000 + i), { status: 'active', since: 1 }]),
+    );
+    expect((await send('POST', '/v1/accounts', { account: '30001' })).body).toMatchObject({
+      error: 'too_many_accounts',
+    });
+    const huge = { account: '30001', pad: 'x'.repeat(40_000) };
+    expect((await send('POST', '/v1/accounts', huge)).status).toBe(413);
+    expect(
+      (await send('PATCH', `/v1/accounts/${ACCOUNT}`, { status: 'paused', pad: 'x'.repeat(40_000) })).status,
+    ).toBe(413);
+    registry().read = async () => {
+      throw new Error('boom');
+    };
+    clock += SERVED_CACHE_MS; // what was read before is no longer used
+    registry().change = async () => {
+      throw new Error('boom');
+    };
+    for (const answer of [
+      await get('/v1/accounts'),
+      await send('POST', '/v1/accounts', { account: '30002' }),
+      await send('PATCH', `/v1/accounts/${ACCOUNT}`, { status: 'paused' }),
+      await send('DELETE', `/v1/accounts/${ACCOUNT}`),
+    ]) {
+      expect(answer.raw).toBe('{"error":"internal"}');
+    }
+  });
+});
+
 describe('GET /v1/openapi.json', () => {
   it('is public and describes every route the handler serves', async () => {
     const answer = await get('/v1/openapi.json', {});
@@ -545,7 +689,8 @@ describe('logs and metrics', () => {
     const metrics = lines.filter((l) => '_aws' in l);
     expect(metrics).toHaveLength(1);
     expect(metrics[0]).toMatchObject({ result: 'uncertain', Sends: 1 });
-    expect(JSON.stringify(metrics[0])).toContain('"Dimensions":[["service","result"]]');
+    expect(metrics[0]).toMatchObject({ account: ACCOUNT });
+    expect(JSON.stringify(metrics[0])).toContain('"Dimensions":[["service","result","account"]]');
   });
 
   it('never puts a secret, the token or a cookie in an answer or a log line', async () => {

@@ -1,0 +1,122 @@
+/**
+ * The account registry: one small item in the Sessions table, `{ account: '#registry', entries:
+ * { '<qq>': { status, since } }, revision }` — the accounts added, paused or removed beyond those
+ * the deployment is configured with (what they mean: `lib/pipeline/accounts.ts`). One item, so the
+ * poller learns every account of its shard with one read per invocation (and one more every
+ * `REGISTRY_RECHECK_MS` to let a paused account go).
+ *
+ * `#registry` can never be a QQ number, so it never meets a session item; it has no `version`, so
+ * nothing that lists sessions takes it for one.
+ */
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { type AccountAction, changeRegistry, type Registry } from '../pipeline/accounts.ts';
+
+export interface AccountRegistryOptions {
+  readonly doc: DynamoDBDocumentClient;
+  /** The Sessions table. */
+  readonly tableName: string;
+}
+
+export const REGISTRY_KEY = '#registry';
+
+/**
+ * Concurrent changes each retry on the registry they lost to, this many times, after a short random
+ * wait (changes are an operator's, rare: this only keeps a script adding accounts in parallel whole).
+ */
+const CHANGE_ATTEMPTS = 12;
+const RETRY_WAIT_MS = 25;
+
+const ENTRY = z.object({
+  status: z.enum(['active', 'paused', 'removed']),
+  since: z.number().int().nonnegative(),
+});
+const ENTRIES = z.record(z.string().regex(/^[1-9][0-9]{4,11}$/, 'not a QQ number'), ENTRY);
+
+/** The registry as the poller reads it (GetItem only). */
+export class DynamoAccountRegistryReader {
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(options: AccountRegistryOptions) {
+    this.#doc = options.doc;
+    this.#table = options.tableName;
+  }
+
+  /** Eventually consistent: a change reaches the poller within a read or two anyway. */
+  async read(): Promise<Registry> {
+    const { Item } = await this.#doc.send(
+      new GetCommand({ TableName: this.#table, Key: { account: REGISTRY_KEY } }),
+    );
+    return entriesOf(Item).entries;
+  }
+}
+
+/** The registry as the send API and `npm run accounts` read and change it. */
+export class DynamoAccountRegistry {
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(options: AccountRegistryOptions) {
+    this.#doc = options.doc;
+    this.#table = options.tableName;
+  }
+
+  async read(): Promise<Registry> {
+    const { Item } = await this.#doc.send(
+      new GetCommand({ TableName: this.#table, Key: { account: REGISTRY_KEY }, ConsistentRead: true }),
+    );
+    return entriesOf(Item).entries;
+  }
+
+  /**
+   * Applies `action` (rules: `changeRegistry`) and returns the registry after it. A write that lost to
+   * another change reads again and retries; a change that changes nothing writes nothing.
+   */
+  async change(
+    configured: readonly string[],
+    action: AccountAction,
+    account: string,
+    nowMs: number,
+  ): Promise<Registry> {
+    for (let attempt = 1; ; attempt++) {
+      const { Item } = await this.#doc.send(
+        new GetCommand({ TableName: this.#table, Key: { account: REGISTRY_KEY }, ConsistentRead: true }),
+      );
+      const { entries, revision } = entriesOf(Item);
+      const changed = changeRegistry(configured, entries, action, account, nowMs);
+      if (changed === entries) return entries;
+      try {
+        await this.#doc.send(
+          new PutCommand({
+            TableName: this.#table,
+            Item: { account: REGISTRY_KEY, entries: changed, revision: revision + 1 },
+            ConditionExpression: revision === 0 ? 'attribute_not_exists(#account)' : '#revision = :revision',
+            ExpressionAttributeNames:
+              revision === 0 ? { '#account': 'account' } : { '#revision': 'revision' },
+            ...(revision === 0 ? {} : { ExpressionAttributeValues: { ':revision': revision } }),
+          }),
+        );
+        return changed;
+      } catch (err) {
+        const lost = err instanceof Error && err.name === 'ConditionalCheckFailedException';
+        if (!lost || attempt >= CHANGE_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_WAIT_MS));
+      }
+    }
+  }
+}
+
+/** The stored item's entries and revision; an item that does not parse is an error naming where. */
+function entriesOf(item: Record<string, unknown> | undefined): { entries: Registry; revision: number } {
+  if (!item) return { entries: {}, revision: 0 };
+  const parsed = ENTRIES.safeParse(item.entries ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `the account registry item is malformed at entries.${issue?.path.join('.')}: ${issue?.message}`,
+    );
+  }
+  const revision = typeof item.revision === 'number' ? item.revision : 0;
+  return { entries: parsed.data, revision };
+}
