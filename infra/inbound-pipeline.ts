@@ -32,7 +32,7 @@ export class InboundPipeline extends Construct {
       memorySize: 512,
       environment: props.environment,
     });
-    this.consumer.useTable('SESSIONS_TABLE', tables.sessions, ['DynamoSessionStore']);
+    this.consumer.useTable('SESSIONS_TABLE', tables.sessions, ['DynamoSessionStore', 'DynamoOneBotIds']);
     this.consumer.useTable('RULES_TABLE', tables.rules, ['DynamoRuleStore']);
     this.consumer.useTable('GUARDS_TABLE', tables.guards, [
       'DynamoCooldownStore',

@@ -76,8 +76,16 @@ export class SendApi extends Construct {
       environment: props.environment,
     });
     // The account registry is an item of Sessions: the API lists, adds, pauses and removes accounts.
-    this.handler.useTable('SESSIONS_TABLE', tables.sessions, ['DynamoSessionStore', 'DynamoAccountRegistry']);
-    this.handler.useTable('GUARDS_TABLE', tables.guards, ['DynamoSendPacing', 'DynamoIdempotencyStore']);
+    this.handler.useTable('SESSIONS_TABLE', tables.sessions, [
+      'DynamoSessionStore',
+      'DynamoAccountRegistry',
+      'DynamoOneBotIds',
+    ]);
+    this.handler.useTable('GUARDS_TABLE', tables.guards, [
+      'DynamoSendPacing',
+      'DynamoIdempotencyStore',
+      'DynamoMemberListReader',
+    ]);
     this.handler.useSecret('API_TOKEN_SECRET_ID', this.token);
 
     // No CORS: the callers are programs, not pages of other sites.

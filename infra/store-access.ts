@@ -28,6 +28,8 @@ export const STORE_ACTIONS = {
    * the rules CLI's, run with the operator's own credentials.
    */
   DynamoRuleStore: ['GetItem', 'Query'],
+  /** onebot-ids-store.ts: read and ensure → GetItem; a new id → a conditional PutItem. */
+  DynamoOneBotIds: ['GetItem', 'PutItem'],
   /**
    * account-registry.ts as the poller reads it: read → GetItem of the one registry item (Sessions).
    * It never changes the registry: the send API does.

@@ -64,6 +64,16 @@ export const ENV = {
    * five minutes, whatever the rules say (0 = off). A loop that no other guard caught ends here.
    */
   CONVERSATION_REPLIES_PER_MINUTE: z.coerce.number().int().min(0).max(60).default(6),
+  /**
+   * OneBot v11 (`lib/onebot`): the URL each received message is posted to as an event (unset: no
+   * OneBot bot), the secret its `X-Signature` is made with, which answers (`rules_first`: the rules,
+   * and the bot when none answered; `onebot_only`; `both`), and the event's `message` as a CQ code
+   * string or an array of segments.
+   */
+  ONEBOT_POST_URL: optionalUrl,
+  ONEBOT_SECRET: z.string().min(1).optional(),
+  ONEBOT_MODE: z.enum(['rules_first', 'onebot_only', 'both']).default('rules_first'),
+  ONEBOT_POST_FORMAT: z.enum(['string', 'array']).default('string'),
   /** The send API's bearer token: a Secrets Manager secret in AWS, a plain value locally. */
   API_TOKEN_SECRET_ID: z.string().min(1).optional(),
   API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -21,6 +21,9 @@ export const USAGE = [
   '  --quiet-demo        no demo chatter; talk to the bot through the simulator’s control API',
   '  --port N            the simulator’s port; --api-port N the send API’s (default: free ones)',
   '  --hold-ms N         the longest poll hold (default 30000 with the simulator, 120000 otherwise)',
+  '  --onebot-url URL    post each message to a OneBot v11 bot there (its actions: <send API>/onebot/v11/)',
+  '  --onebot-secret S   sign those posts (X-Signature, HMAC-SHA1)',
+  '  --onebot-mode MODE  rules_first (default: the bot when no rule answers), onebot_only, or both',
   '  --help              this text',
 ].join('\n');
 
@@ -43,6 +46,7 @@ export interface StartOptions {
   readonly simulatorPort: number;
   readonly sendApiPort: number;
   readonly holdMs?: number;
+  readonly onebot?: { readonly url: string; readonly secret?: string; readonly mode?: string };
 }
 
 export class StartUsageError extends Error {
@@ -109,6 +113,35 @@ export function parseStartArgs(argv: readonly string[], cwd = process.cwd()): St
     simulatorPort: values.port === undefined ? 0 : whole('--port', values.port, 0, 65_535),
     sendApiPort: values['api-port'] === undefined ? 0 : whole('--api-port', values['api-port'], 0, 65_535),
     ...(holdMs !== undefined ? { holdMs } : {}),
+    ...onebotOptions(values),
+  };
+}
+
+const ONEBOT_MODES = ['rules_first', 'onebot_only', 'both'];
+
+function onebotOptions(values: ReturnType<typeof parse>['values']): Pick<StartOptions, 'onebot'> {
+  const url = values['onebot-url'];
+  const secret = values['onebot-secret'];
+  const mode = values['onebot-mode'];
+  if (url === undefined) {
+    if (secret !== undefined || mode !== undefined) {
+      throw new StartUsageError(
+        `--onebot-${secret !== undefined ? 'secret' : 'mode'} goes with --onebot-url`,
+      );
+    }
+    return {};
+  }
+  if (!/^https?:\/\/\S+$/.test(url)) {
+    throw new StartUsageError(`--onebot-url must be an http or https URL, not ${JSON.stringify(url)}`);
+  }
+  if (mode !== undefined && !ONEBOT_MODES.includes(mode)) {
+    throw new StartUsageError(
+      `--onebot-mode must be one of ${ONEBOT_MODES.join(', ')}, not ${JSON.stringify(mode)}`,
+    );
+  }
+  if (secret !== undefined && secret === '') throw new StartUsageError('--onebot-secret needs a value');
+  return {
+    onebot: { url, ...(secret !== undefined ? { secret } : {}), ...(mode !== undefined ? { mode } : {}) },
   };
 }
 
@@ -129,6 +162,9 @@ function parse(argv: readonly string[]) {
       port: { type: 'string' },
       'api-port': { type: 'string' },
       'hold-ms': { type: 'string' },
+      'onebot-url': { type: 'string' },
+      'onebot-secret': { type: 'string' },
+      'onebot-mode': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

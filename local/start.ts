@@ -95,6 +95,15 @@ const starting = startLocalRuntime({
   ...(withSimulator && !options.waitScan ? { autoScanAfterMs: AUTO_SCAN_AFTER_MS } : {}),
   runtimeFile,
   log: (line) => warn(`[runtime] ${line}`),
+  ...(options.onebot
+    ? {
+        functionEnvironment: {
+          ONEBOT_POST_URL: options.onebot.url,
+          ...(options.onebot.secret ? { ONEBOT_SECRET: options.onebot.secret } : {}),
+          ...(options.onebot.mode ? { ONEBOT_MODE: options.onebot.mode } : {}),
+        },
+      }
+    : {}),
 });
 
 let stopping = false;
@@ -212,6 +221,14 @@ function printBanner(rt: LocalRuntime): void {
   print(`  rules              npm run rules -- list --local${dataDirFlag}`);
   print(`  QR login on a phone  npm run login -- --local${dataDirFlag}  (a link to a login page)`);
   print(`  accounts           npm run accounts -- list --local${dataDirFlag}  (add, pause, resume, remove)`);
+  // A OneBot v11 framework: its API root and token here, its event URL given with --onebot-url.
+  const apiRoot = `${rt.sendApiUrl}/onebot/v11${rt.accounts.length > 1 ? `/${rt.account}` : ''}/`;
+  print(`  OneBot v11         actions at ${apiRoot} (access token: the API token)`);
+  print(
+    options.onebot
+      ? `                     events posted to ${options.onebot.url} (${options.onebot.mode ?? 'rules_first'})`
+      : '                     events: npm start -- --onebot-url http://127.0.0.1:8080/ (your bot)',
+  );
   print();
   print('Send a message through the send API:');
   print(`  ${rt.simulator ? curl : curl.replace('Ali', 'FRIEND-NAME')}`);

@@ -4,6 +4,7 @@
  * is read and the clients built once per cold start.
  */
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
+import { httpEventPoster } from '../../lib/onebot/post.ts';
 import { conversationPace, replyWithRetries } from '../../lib/pipeline/replier.ts';
 import {
   MemberListCache,
@@ -15,6 +16,7 @@ import { RuleCache } from '../../lib/rules/rule-cache.ts';
 import { DynamoConversationGuard, DynamoCooldownStore } from '../../lib/stores/guard-store.ts';
 import { DynamoIdempotencyStore } from '../../lib/stores/idempotency-store.ts';
 import { DynamoMemberListReader } from '../../lib/stores/member-lists-store.ts';
+import { DynamoOneBotIds } from '../../lib/stores/onebot-ids-store.ts';
 import { DynamoSendPacing } from '../../lib/stores/pacing-store.ts';
 import { DynamoRuleStore } from '../../lib/stores/rule-store.ts';
 import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
@@ -40,6 +42,10 @@ const env = readEnv([
   'CONVERSATION_REPLIES_PER_MINUTE',
   'INBOUND_DLQ_URL',
   'INBOUND_QUEUE_URL',
+  'ONEBOT_POST_URL',
+  'ONEBOT_SECRET',
+  'ONEBOT_MODE',
+  'ONEBOT_POST_FORMAT',
 ]);
 const { doc, sqs } = createAwsClients(env);
 const observability = createObservability('consumer');
@@ -71,6 +77,20 @@ const base = {
   pacing: new DynamoSendPacing(guards),
   sendPace: { intervalMs: env.SEND_INTERVAL_MS, burst: env.SEND_BURST },
   conversationPace: conversationPace(env.CONVERSATION_REPLIES_PER_MINUTE),
+  // A OneBot bot asked about each message, when configured (lib/onebot/quick-reply.ts).
+  ...(env.ONEBOT_POST_URL
+    ? {
+        onebot: {
+          mode: env.ONEBOT_MODE,
+          format: env.ONEBOT_POST_FORMAT,
+          ids: new DynamoOneBotIds({ doc, tableName: env.SESSIONS_TABLE }),
+          poster: httpEventPoster({
+            url: env.ONEBOT_POST_URL,
+            ...(env.ONEBOT_SECRET ? { secret: env.ONEBOT_SECRET } : {}),
+          }),
+        },
+      }
+    : {}),
 };
 
 export const handler = createConsumerHandler({

@@ -14,8 +14,15 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
+import type { ActionDeps } from '../../lib/onebot/actions.ts';
 import type { ServedAccount } from '../../lib/pipeline/accounts.ts';
-import type { IdempotencyStore, SendPace, SendPacing, SessionStore } from '../../lib/pipeline/ports.ts';
+import type {
+  IdempotencyStore,
+  MemberLists,
+  SendPace,
+  SendPacing,
+  SessionStore,
+} from '../../lib/pipeline/ports.ts';
 import {
   parseAddAccount,
   parsePatchAccount,
@@ -38,10 +45,13 @@ import type { SendResult } from '../../lib/smartqq/send.ts';
 import { createDynamoClients } from '../../lib/state/dynamo.ts';
 import { DynamoAccountRegistry } from '../../lib/stores/account-registry.ts';
 import { DynamoIdempotencyStore } from '../../lib/stores/idempotency-store.ts';
+import { DynamoMemberListReader } from '../../lib/stores/member-lists-store.ts';
+import { DynamoOneBotIds } from '../../lib/stores/onebot-ids-store.ts';
 import { DynamoSendPacing } from '../../lib/stores/pacing-store.ts';
 import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
 import { apiTokenSource, type TokenSource } from './api-token.ts';
 import { jsonErrors } from './error-middleware.ts';
+import { serveOneBot } from './onebot.ts';
 import openApiDocument from './openapi.json' with { type: 'json' };
 import { type HttpResult, json, NOT_FOUND } from './responses.ts';
 
@@ -56,6 +66,9 @@ export interface SendApiDeps {
   readonly accounts?: readonly string[];
   /** The account registry (lib/stores/account-registry.ts). */
   readonly registry: RegistryStore;
+  /** What OneBot actions read beyond the session: member lists and stable ids (`lib/onebot`). */
+  readonly memberLists: Pick<MemberLists, 'get'>;
+  readonly onebotIds: ActionDeps['ids'];
   readonly sessions: SessionStore;
   readonly pacing: SendPacing;
   readonly idempotency: IdempotencyStore;
@@ -89,6 +102,10 @@ export const ROUTE_KEYS = [
   'PATCH /v1/accounts/{account}',
   'DELETE /v1/accounts/{account}',
   'GET /v1/openapi.json',
+  'GET /onebot/v11/{action}',
+  'POST /onebot/v11/{action}',
+  'GET /onebot/v11/{account}/{action}',
+  'POST /onebot/v11/{account}/{action}',
 ] as const;
 
 export function createHandler(deps: SendApiDeps): SendApiHandler {
@@ -123,7 +140,25 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
     }
   };
 
+  /** OneBot v11 (functions/send/onebot.ts): its own token check and envelope. */
+  const onebot: Route = (event) =>
+    serveOneBot(event, {
+      token: deps.apiToken,
+      account: (requested, sending) => (sending ? accountSending(requested) : accountRead(requested)),
+      actionDeps: (which) => ({
+        account: which,
+        session: () => deps.sessions.get(which),
+        memberLists: deps.memberLists,
+        ids: deps.onebotIds,
+        send: (request) => sendMessage(flow, request),
+      }),
+    });
+
   const routes: Readonly<Record<(typeof ROUTE_KEYS)[number], Route>> = {
+    'GET /onebot/v11/{action}': onebot,
+    'POST /onebot/v11/{action}': onebot,
+    'GET /onebot/v11/{account}/{action}': onebot,
+    'POST /onebot/v11/{account}/{action}': onebot,
     // Public on purpose: the document describes the API and holds no secret; clients fetch it
     // before they have a token.
     'GET /v1/openapi.json': async () => json(200, openApiDocument),
@@ -359,6 +394,8 @@ function handlerFromEnv(): SendApiHandler {
     sendPace: { intervalMs: env.SEND_INTERVAL_MS, burst: env.SEND_BURST },
     apiToken,
     registry: new DynamoAccountRegistry({ doc, tableName: env.SESSIONS_TABLE }),
+    memberLists: new DynamoMemberListReader({ doc, tableName: env.GUARDS_TABLE }),
+    onebotIds: new DynamoOneBotIds({ doc, tableName: env.SESSIONS_TABLE }),
     logger: new Logger({ serviceName: 'send' }),
     // The namespace of the other functions' metrics (functions/shared); each send names its account.
     metrics: new Metrics({ namespace: 'QQBot', serviceName: 'send' }),

@@ -6,6 +6,7 @@
  */
 import { CookieJar } from 'tough-cookie';
 import { SmartQQClient } from '../smartqq/client.ts';
+import { scannedAccount } from '../smartqq/login.ts';
 import { keepMembersApart, loadContactsCache } from './contacts-cache.ts';
 import { LINK_RESERVE_MS, type PollerDeps } from './poller-deps.ts';
 import type { SessionRecord } from './ports.ts';
@@ -47,6 +48,15 @@ export async function advanceQrLogin(deps: PollerDeps, start: SessionRecord): Pr
         // Said once per QR, for the login page: the owner has still to confirm on the phone.
         await save({ qr: { ...record.qr, cookies: jarJson(client), scannedAt: now() } });
       } else if (status.state === 'confirmed') {
+        // Scanned with another account: refused before check_sig, so no session of that account is
+        // made (and none is left logged in by this bot); a new QR for the owner.
+        const scanned = scannedAccount(status.checkSigUrl);
+        if (scanned !== undefined && scanned !== deps.account) {
+          deps.log.error('QR scanned with another QQ account', { scanned: Number(scanned) });
+          await save({ qr: undefined, reason: `the QR was scanned with QQ ${scanned}, not ${deps.account}` });
+          await showNewQr({ scannedBy: Number(scanned), at: now() });
+          continue;
+        }
         const session = await client.completeLogin(status.checkSigUrl);
         if (String(session.tokens.uin) !== deps.account) {
           deps.log.error('QR scanned with another QQ account', { scanned: session.tokens.uin });

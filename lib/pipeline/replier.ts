@@ -8,6 +8,7 @@
  * reported as a batch item failure and retried, and after a few receives it goes to the DLQ.
  */
 
+import { askOneBot, asksOneBot, type OneBotReplies } from '../onebot/quick-reply.ts';
 import type { RuleMatch } from '../rules/matcher.ts';
 import { conversationKey, type IncomingMessage } from '../rules/message.ts';
 import type { ConversationGuard, CooldownGate } from '../rules/reply-plan.ts';
@@ -68,7 +69,12 @@ export interface ReplierDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly log: PipelineLog;
   readonly metrics?: PipelineMetrics;
+  /** A OneBot bot asked about each message (`lib/onebot/quick-reply.ts`); absent: the rules alone. */
+  readonly onebot?: OneBotReplies;
 }
+
+/** The rule a OneBot quick reply is sent as: its claims, cooldowns (none) and transcript line. */
+const ONEBOT_RULE = { id: 'onebot', cooldownChatSeconds: 0, cooldownSenderSeconds: 0 } as RuleMatch['rule'];
 
 /** How long a tripped circuit breaker keeps a conversation silent. */
 export const BREAKER_OPEN_MS = 5 * 60_000;
@@ -143,8 +149,19 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
     botNick: record.contacts.selfNick,
     botNames: botNamesIn(record, message, members),
   };
+  const ruleMatches = deps.onebot?.mode === 'onebot_only' ? [] : ruleSet.match(incoming, Math.random);
+  // The bot is asked first, before anything is sent: a post that fails leaves nothing half done.
+  const ownMessage = message.fromBot === true || record.contacts.selfUins.includes(message.senderUin);
+  const quick =
+    deps.onebot && !ownMessage && asksOneBot(deps.onebot.mode, ruleMatches.length > 0)
+      ? await askOneBot(message, record.contacts, members, deps.onebot, deps.log)
+      : undefined;
+  const matches =
+    quick === undefined
+      ? ruleMatches
+      : [...(deps.onebot?.mode === 'both' ? ruleMatches : []), { rule: ONEBOT_RULE, reply: quick }];
   const plan = await planReplies(
-    ruleSet,
+    { match: () => matches },
     incoming,
     {
       cooldowns: deps.cooldowns,

@@ -96,7 +96,7 @@ export interface ReplyPlan {
 }
 
 export async function planReplies(
-  ruleSet: RuleSet,
+  ruleSet: Pick<RuleSet, 'match'>,
   message: IncomingMessage,
   guards: ReplyGuards,
   nowMs: number,

@@ -88,6 +88,16 @@ export async function checkQr(api: SmartQQApi): Promise<QrStatus> {
  * After a confirmed QR: check_sig, then the session steps. Returns the new session. The check_sig
  * URL came in ptqrlogin's answer: it is fetched (with the cookie jar) only on a check_sig host.
  */
+/**
+ * The QQ number a confirmed QR was scanned with, from its check_sig URL (`uin=`, in every captured
+ * answer), before anything else is done with it; undefined when the URL does not say.
+ */
+export function scannedAccount(checkSigUrl: string): string | undefined {
+  if (!URL.canParse(checkSigUrl)) return undefined;
+  const uin = new URL(checkSigUrl).searchParams.get('uin');
+  return uin !== null && /^[1-9][0-9]{4,11}$/.test(uin) ? uin : undefined;
+}
+
 export async function completeLogin(api: SmartQQApi, checkSigUrl: string): Promise<Session> {
   const url = checkSigTarget(checkSigUrl, api.hosts);
   // check_sig must go with no Referer at all (an empty one gave 403), and its 302 is not followed:

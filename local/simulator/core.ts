@@ -84,8 +84,16 @@ export class SimulatorCore {
    * and allows itself, for the first account of the world that is not logged in (a bot logging in
    * two accounts gets both).
    */
-  showQr(): QrCode {
-    const qr = this.qr.create(this.now());
+  showQr(previousQrsig?: string): QrCode {
+    // The same browser's last QR, allowed but never linked: its bot turned that account down (scanned
+    // by another owner), so that account is free again and not for this browser.
+    const previous = this.qr.find(previousQrsig);
+    const notFor = new Set(previous?.notFor);
+    if (previous?.status === 'confirmed' && previous.login && !previous.login.checkSigDone) {
+      notFor.add(previous.login.account.qq);
+      this.allowedAt.delete(previous.login.account.qq);
+    }
+    const qr = this.qr.create(this.now(), notFor);
     this.log('login: QR shown');
     const auto = this.settings.autoScanAfterMs;
     if (auto !== null) {
@@ -97,7 +105,7 @@ export class SimulatorCore {
         if (still('waiting')) this.actOnQr('scan', undefined, qr);
       });
       this.timers.after(auto, () => {
-        if (still('waiting') || still('scanned')) this.actOnQr('allow', this.accountToAllow()?.qq, qr);
+        if (still('waiting') || still('scanned')) this.actOnQr('allow', this.accountToAllow(qr)?.qq, qr);
       });
     }
     return qr;
@@ -105,11 +113,12 @@ export class SimulatorCore {
 
   /**
    * For the automatic scan: the first account with no live session that was not allowed on another
-   * QR moments ago (its bot is linking); the first account when every one is taken.
+   * QR moments ago (its bot is linking), nor one this browser turned down; the first account when every one is taken.
    */
-  private accountToAllow(): Account | undefined {
+  private accountToAllow(qr: QrCode): Account | undefined {
     const now = this.now();
-    return this.world.accounts.find((account) => {
+    const candidates = this.world.accounts.filter((account) => !qr.notFor.has(account.qq));
+    return candidates.find((account) => {
       const allowed = this.allowedAt.get(account.qq);
       return !this.liveSession(account.qq) && (allowed === undefined || now - allowed > LINKING_MS);
     });

@@ -17,6 +17,11 @@ export interface QrCode {
   readonly text: string;
   status: QrStatus;
   login: AccountLogin | undefined;
+  /**
+   * Accounts this browser turned down (it asked for a new QR instead of linking one allowed with
+   * them): its bot is someone else's, so the automatic scan does not use them on its QRs.
+   */
+  readonly notFor: Set<number>;
 }
 
 /** QRs kept at most: the oldest are forgotten (their qrsig then answers 65, expired). */
@@ -26,9 +31,10 @@ export class QrBoard {
   private readonly qrs = new Map<string, QrCode>();
   private newest: QrCode | undefined;
 
-  create(now: number): QrCode {
+  create(now: number, notFor: ReadonlySet<number> = new Set()): QrCode {
     const qrsig = randomToken(64);
     const qr: QrCode = {
+      notFor: new Set(notFor),
       qrsig,
       createdAt: now,
       text: `https://txz.qq.com/p?k=${randomToken(32).replace(/[*-]/g, 'x')}&f=501004106`,

@@ -107,6 +107,8 @@ it('follows a QR login from a phone: scan, refused, expired, online', async () =
   await pageShows('scan');
   const secondQr = await qrSrc();
   expect(secondQr).not.toBe(firstQr);
+  // Turned down before check_sig: the bot made no session of the other account.
+  expect(sim.state().accounts.find((a) => a.qq === 20002)?.online).toBe(false);
 
   // Expired before anyone scanned it: the poller fetches a new one, the page shows it.
   sim.qr('expire');

@@ -92,11 +92,11 @@ describe('each function may touch only its own tables, queues and secret', () =>
     );
   });
 
-  it('consumer: its log group; Sessions; reading Rules (no Scan, no writes); Guards; receiving from the inbound queue (and deferring a record); sending to the DLQ', () => {
+  it('consumer: its log group; Sessions (and the OneBot ids there); reading Rules (no Scan, no writes); Guards; receiving from the inbound queue (and deferring a record); sending to the DLQ', () => {
     expect(grantsOf(fns.consumer)).toEqual(
       [
         ...on(ids.ConsumerLogs as string, 'logs:CreateLogStream', 'logs:PutLogEvents'),
-        ...on(ids.Sessions as string, 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
+        ...on(ids.Sessions as string, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
         ...on(ids.Rules as string, 'dynamodb:GetItem', 'dynamodb:Query'),
         ...on(
           ids.Guards as string,

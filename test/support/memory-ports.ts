@@ -4,6 +4,7 @@
  * Each also counts its calls, so a test can prove that a refused request wrote nothing.
  */
 
+import { EMPTY_IDS, type IdKind, type IdTable, withIds } from '../../lib/onebot/ids.ts';
 import { type AccountAction, changeRegistry, type Registry } from '../../lib/pipeline/accounts.ts';
 import type {
   IdempotencyClaim,
@@ -156,5 +157,21 @@ export class MemoryAccountRegistry {
   ): Promise<Registry> {
     this.registry = changeRegistry(configured, this.registry, action, account, nowMs);
     return this.registry;
+  }
+}
+
+/** The OneBot ids of each account in memory, with the rules of `lib/onebot/ids.ts`. */
+export class MemoryOneBotIds {
+  readonly tables = new Map<string, IdTable>();
+  async read(account: string): Promise<IdTable> {
+    return this.tables.get(account) ?? EMPTY_IDS;
+  }
+  async ensure(account: string, want: Partial<Record<IdKind, readonly string[]>>): Promise<IdTable> {
+    let table = await this.read(account);
+    for (const [kind, keys] of Object.entries(want) as [IdKind, readonly string[]][]) {
+      table = withIds(table, kind, keys);
+    }
+    this.tables.set(account, table);
+    return table;
   }
 }

@@ -15,6 +15,7 @@ import { apiEvent, type HttpRequest, lambdaContext } from './apigw.ts';
 import {
   MemoryAccountRegistry,
   MemoryIdempotencyStore,
+  MemoryOneBotIds,
   MemorySendPacing,
   MemorySessionStore,
 } from './memory-ports.ts';
@@ -63,6 +64,8 @@ export function testApi(overrides: Partial<SendApiDeps> & Pick<SendApiDeps, 'acc
     pacing,
     idempotency,
     registry: new MemoryAccountRegistry(),
+    memberLists: { get: async () => undefined },
+    onebotIds: new MemoryOneBotIds(),
     sendPace: { intervalMs: 0, burst: 1 },
     apiToken: async () => API_TOKEN,
     logger: new Logger({ serviceName: 'send', logLevel: 'DEBUG' }),

@@ -69,7 +69,8 @@ export const PTLOGIN_ROUTES: readonly Route[] = [
     path: '/ptqrshow',
     host: 'ptlogin',
     handle: async (ex, { core }) => {
-      const qr = core.showQr();
+      // A browser asking again sends its last QR's qrsig: the simulator learns what it turned down.
+      const qr = core.showQr(ex.cookies.get('qrsig'));
       const png = await QRCode.toBuffer(qr.text);
       ex.setCookies([{ name: 'qrsig', value: qr.qrsig, domain: 'ptlogin2.qq.com' }]);
       ex.reply(200, 'image/png', png);

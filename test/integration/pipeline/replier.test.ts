@@ -7,6 +7,8 @@ import { createServer } from 'node:http';
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { EventPoster, QuickOperation } from '../../../lib/onebot/post.ts';
+import type { OneBotMode } from '../../../lib/onebot/quick-reply.ts';
 import { keepMembersApart, loadContactsCache } from '../../../lib/pipeline/contacts-cache.ts';
 import { toInboundMessage } from '../../../lib/pipeline/inbound-message.ts';
 import type { ContactsCache, InboundMessage, SessionRecord } from '../../../lib/pipeline/ports.ts';
@@ -37,6 +39,7 @@ import { DynamoRuleStore } from '../../../lib/stores/rule-store.ts';
 import { DynamoSessionStore } from '../../../lib/stores/session-store.ts';
 import type { Simulator } from '../../../local/simulator/index.ts';
 import { startTestTables, type TestTables } from '../../support/dynamo.ts';
+import { MemoryOneBotIds } from '../../support/memory-ports.ts';
 import {
   control,
   counters,
@@ -517,3 +520,79 @@ async function connectionCounter(port: number) {
       }),
   };
 }
+
+describe('a OneBot bot asked about each message (lib/onebot/quick-reply.ts)', () => {
+  /** A bot answering each event with `answer(event)`, recording what it was posted. */
+  function oneBot(answer: (event: Record<string, unknown>) => QuickOperation | undefined | Error) {
+    const posted: Record<string, unknown>[] = [];
+    const poster: EventPoster = {
+      async post(event) {
+        posted.push(event);
+        const result = answer(event);
+        if (result instanceof Error) throw result;
+        return result;
+      },
+    };
+    return { posted, poster };
+  }
+  const withBot = (mode: OneBotMode, poster: EventPoster): ReplierDeps => ({
+    ...deps,
+    onebot: { mode, format: 'string', ids: new MemoryOneBotIds(), poster },
+  });
+
+  it('rules_first: a rule answers and the bot is not asked; no rule, the bot is asked and its quick reply sent', async () => {
+    const bot = oneBot(() => ({ reply: 'from the bot' }));
+    expect(await replyTo(inbound('friend', 'ping'), withBot('rules_first', bot.poster))).toMatchObject({
+      replies: 1,
+    });
+    expect(bot.posted).toHaveLength(0);
+    expect(await replyTo(inbound('friend', 'what now?'), withBot('rules_first', bot.poster))).toMatchObject({
+      replies: 1,
+    });
+    expect(bot.posted).toHaveLength(1);
+    expect(bot.posted[0]).toMatchObject({ message_type: 'private', message: 'what now?', self_id: 20001 });
+    expect(texts(await sent(sim))).toEqual(['friend:Alice:pong', 'friend:Alice:from the bot']);
+  });
+
+  it('onebot_only: the rules keep quiet; both: the rule and the bot; a group reply names its sender', async () => {
+    const bot = oneBot((event) => ({ reply: `bot: ${event.raw_message}` }));
+    await replyTo(inbound('friend', 'ping'), withBot('onebot_only', bot.poster));
+    const group = inbound('group', 'ping');
+    await replyTo(group, withBot('both', bot.poster));
+    expect(texts(await sent(sim))).toEqual([
+      'friend:Alice:bot: ping',
+      'group:Hiking Club:pong',
+      `group:Hiking Club:@${group.senderName} bot: ping`,
+    ]);
+  });
+
+  it('a redelivered message is posted again but its quick reply is not sent twice', async () => {
+    const bot = oneBot(() => ({ reply: 'once' }));
+    const message = inbound('friend', 'tell me');
+    await replyTo(message, withBot('onebot_only', bot.poster));
+    expect(await replyTo(message, withBot('onebot_only', bot.poster))).toMatchObject({ replies: 0 });
+    expect(bot.posted).toHaveLength(2);
+    expect(texts(await sent(sim))).toEqual(['friend:Alice:once']);
+  });
+
+  it('a post that fails fails the record before anything is sent (the queue tries again)', async () => {
+    const bot = oneBot(() => new Error('the bot at http://127.0.0.1:1 answered 502'));
+    await expect(replyTo(inbound('friend', 'ping'), withBot('both', bot.poster))).rejects.toThrow(
+      /answered 502/,
+    );
+    expect(await sent(sim)).toEqual([]);
+  });
+
+  it('the bot is not asked about its own echo; a reply SmartQQ cannot send is logged, not sent', async () => {
+    const bot = oneBot(() => ({ reply: [{ type: 'image', data: { file: 'a.png' } }] }));
+    const own = inbound('group', 'my own words', record.contacts?.selfUins[0]);
+    await replyTo(own, withBot('onebot_only', bot.poster));
+    expect(bot.posted).toHaveLength(0);
+    logs.length = 0;
+    expect(await replyTo(inbound('friend', 'picture?'), withBot('onebot_only', bot.poster))).toMatchObject({
+      replies: 0,
+    });
+    expect(logs.join('\n')).toMatch(/OneBot quick reply cannot be sent by SmartQQ.*image.*is not supported/);
+    expect(await sent(sim)).toEqual([]);
+  });
+});

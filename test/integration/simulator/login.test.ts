@@ -89,6 +89,40 @@ describe('QR login', () => {
     other.close();
   });
 
+  it('automatic scan: a browser that turns an account down gets another, and that account is free for its own bot', async () => {
+    // Three bots logging in at once; the automatic scan cannot know whose QR is whose at first.
+    const world = {
+      ...TEST_WORLD,
+      accounts: [...TEST_WORLD.accounts, { qq: 20003, nick: 'ThirdBot', friends: [{ qq: 10001 }] }],
+    };
+    const auto = await startSimulator({ world, pollHoldMs: 300, autoScanAfterMs: 40 });
+    const browserOf20002 = new SimHttp(auto);
+    const browserOf20001 = new SimHttp(auto);
+    const allowedWith = async (h: SimHttp, qrsig: string) => {
+      for (;;) {
+        const args = ptuiArgs((await qrStatus(h, qrsig)).body);
+        if (args[0] === '0') return new URL(args[2] as string).searchParams.get('uin');
+        await sleep(10);
+      }
+    };
+    try {
+      // 20002's bot is shown a QR first, and it is allowed with 20001: its bot turns it down
+      // (no check_sig) and asks for a new QR, sending the old qrsig as any browser does.
+      const first = await showQr(browserOf20002);
+      expect(await allowedWith(browserOf20002, first.qrsig)).toBe('20001');
+      const second = await showQr(browserOf20002);
+      const own = await showQr(browserOf20001);
+      // Not 20001 again for that browser; and 20001, turned down, is free at once for its own bot
+      // (not held back for 30 s as if it were linking, which would hand 20001's bot 20003).
+      expect(await allowedWith(browserOf20002, second.qrsig)).toBe('20002');
+      expect(await allowedWith(browserOf20001, own.qrsig)).toBe('20001');
+    } finally {
+      browserOf20002.close();
+      browserOf20001.close();
+      await auto.close();
+    }
+  });
+
   it('answers 403 without the right ptqrtoken or without a User-Agent', async () => {
     http = new SimHttp(sim);
     const { qrsig } = await showQr(http);

@@ -26,6 +26,26 @@ const problem = (...argv: string[]) => {
 };
 
 describe('parseStartArgs', () => {
+  it('takes a OneBot bot to post events to, with its secret and mode; refuses them alone or bad', () => {
+    expect(
+      parse('--onebot-url', 'http://127.0.0.1:8080/', '--onebot-secret', 's', '--onebot-mode', 'both').onebot,
+    ).toEqual({
+      url: 'http://127.0.0.1:8080/',
+      secret: 's',
+      mode: 'both',
+    });
+    expect(parse('--onebot-url', 'https://bot.example/hook').onebot).toEqual({
+      url: 'https://bot.example/hook',
+    });
+    expect(problem('--onebot-secret', 's')).toBe('--onebot-secret goes with --onebot-url');
+    expect(problem('--onebot-url', 'ftp://x')).toBe(
+      '--onebot-url must be an http or https URL, not "ftp://x"',
+    );
+    expect(problem('--onebot-url', 'http://x/', '--onebot-mode', 'all')).toBe(
+      '--onebot-mode must be one of rules_first, onebot_only, both, not "all"',
+    );
+  });
+
   it('has defaults that run the built-in simulator with free ports', () => {
     expect(parse()).toEqual({
       help: false,

@@ -631,6 +631,177 @@ describe('accounts: GET, POST /v1/accounts, PATCH and DELETE /v1/accounts/{accou
   });
 });
 
+describe('OneBot v11 actions: /onebot/v11/{action} and /onebot/v11/{account}/{action}', () => {
+  const TOKEN = { authorization: `Token ${API_TOKEN}` };
+  const action = (
+    method: HttpRequest['method'],
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = TOKEN,
+  ) => call({ method, path, headers, ...(body === undefined ? {} : { body }) });
+
+  it('lists friends and groups with stable ids and sends by them, as CQ string or segments', async () => {
+    const friends = await action('GET', '/onebot/v11/get_friend_list');
+    expect(friends.body).toMatchObject({ status: 'ok', retcode: 0 });
+    expect(friends.body.data).toEqual([
+      { user_id: 1_000_001, nickname: 'Alice', remark: 'Ali' },
+      { user_id: 1_000_002, nickname: 'Sam', remark: '' },
+      { user_id: 1_000_003, nickname: 'Sam', remark: '' },
+    ]);
+    const groups = await action('POST', '/onebot/v11/get_group_list', {});
+    expect(groups.body.data).toEqual([
+      { group_id: 1_000_004, group_name: 'Hiking Club', member_count: 1, max_member_count: 2000 },
+    ]);
+    // The second Sam (uin 16), by its stable id; faces go as QQ faces.
+    const sent = await action('POST', '/onebot/v11/send_private_msg', {
+      user_id: 1_000_003,
+      message: 'hi [CQ:face,id=14] &#91;x&#93;',
+    });
+    expect(sent.body).toMatchObject({ status: 'ok', retcode: 0, data: { message_id: expect.any(Number) } });
+    expect(sender.calls.at(-1)).toMatchObject({ target: { kind: 'friend', uin: 16 }, text: 'hi [微笑] [x]' });
+    clock += 3_000;
+    const group = await action(
+      'GET',
+      `/onebot/v11/${ACCOUNT}/send_group_msg?group_id=1000004&message=hello&echo=e1`,
+    );
+    expect(group.body).toMatchObject({ status: 'ok', echo: 'e1' });
+    expect(sender.calls.at(-1)).toMatchObject({ target: { kind: 'group', gid: 21 }, text: 'hello' });
+    clock += 3_000;
+    const segments = await action('POST', '/onebot/v11/send_msg', {
+      message_type: 'group',
+      group_id: '1000004',
+      user_id: 1_000_001,
+      message: [
+        { type: 'at', data: { qq: '1000001' } },
+        { type: 'text', data: { text: 'see you' } },
+      ],
+    });
+    expect(segments.body.status).toBe('ok');
+    expect(sender.calls.at(-1)?.text).toBe('@Alice see you');
+  });
+
+  it('answers failed, never a 5xx, for what SmartQQ cannot do or a bad parameter; 200 with the envelope', async () => {
+    const cases: [string, unknown, number, RegExp][] = [
+      ['set_group_kick', { group_id: 1, user_id: 2 }, 104, /set_group_kick is not supported by SmartQQ/],
+      [
+        'send_private_msg',
+        { user_id: 1_000_001, message: '[CQ:image,file=a.png]' },
+        104,
+        /"image" is not supported/,
+      ],
+      ['send_private_msg', { user_id: 'x', message: 'hi' }, 100, /user_id: expected a positive integer/],
+      ['send_private_msg', { user_id: 1_000_001 }, 100, /message: required/],
+      ['send_private_msg', { user_id: 9_999_999, message: 'hi' }, 102, /not a friend in this login/],
+      ['send_group_msg', { group_id: 9_999_999, message: 'hi' }, 102, /not a group in this login/],
+      ['send_msg', { message_type: 'channel', message: 'hi' }, 100, /message_type/],
+    ];
+    await action('GET', '/onebot/v11/get_friend_list');
+    for (const [name, params, retcode, message] of cases) {
+      const answer = await action('POST', `/onebot/v11/${name}`, params);
+      expect(answer.status, name).toBe(200);
+      expect(answer.body, name).toMatchObject({ status: 'failed', retcode, data: null });
+      expect(answer.body.message, name).toMatch(message);
+    }
+    expect(sender.calls).toHaveLength(0);
+  });
+
+  it('takes the token as Bearer, Token or access_token; 401 without, 403 wrong; 404, 406, 400', async () => {
+    expect((await action('GET', '/onebot/v11/get_status', undefined, BEARER)).body.data).toMatchObject({
+      online: true,
+    });
+    expect(
+      (await action('GET', `/onebot/v11/get_login_info?access_token=${API_TOKEN}`, undefined, {})).body.data,
+    ).toEqual({
+      user_id: 20001,
+      nickname: 'DemoBot',
+    });
+    for (const path of ['/onebot/v11/get_status', `/onebot/v11/${ACCOUNT}/get_status`]) {
+      expect((await action('GET', path, undefined, {})).status).toBe(401);
+      expect((await action('POST', path, {}, {})).status).toBe(401);
+      expect((await action('GET', path, undefined, { authorization: 'Token wrong-token-0000' })).status).toBe(
+        403,
+      );
+      expect((await action('POST', path, {}, { authorization: 'Bearer wrong-token-0000' })).status).toBe(403);
+    }
+    for (const base of ['/onebot/v11', `/onebot/v11/${ACCOUNT}`]) {
+      const unknown = await action('GET', `${base}/no_such_action?echo=7`);
+      expect(unknown.status).toBe(404);
+      expect(unknown.body).toMatchObject({ status: 'failed', retcode: 1404, echo: '7' });
+      expect((await action('POST', `${base}/no_such_action`, {})).status).toBe(404);
+      const xml = await call({
+        method: 'POST',
+        path: `${base}/get_status`,
+        headers: { ...TOKEN, 'content-type': 'text/xml' },
+        body: '<a/>',
+      });
+      expect(xml.status).toBe(406);
+      const broken = await call({
+        method: 'POST',
+        path: `${base}/get_status`,
+        headers: { ...TOKEN, 'content-type': 'application/json' },
+        body: '{',
+      });
+      expect(broken.status).toBe(400);
+      const form = await call({
+        method: 'POST',
+        path: `${base}/get_group_info`,
+        headers: { ...TOKEN, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'group_id=1000001&echo=f',
+      });
+      expect(form.body).toMatchObject({ status: 'failed', retcode: 102, echo: 'f' });
+    }
+    // An account not served, or not a number.
+    expect((await action('GET', '/onebot/v11/30001/get_status')).status).toBe(404);
+    expect((await action('GET', '/onebot/v11/x1/get_status')).status).toBe(400);
+    expect((await action('POST', '/onebot/v11/x1/get_status', {})).status).toBe(400);
+  });
+
+  it('needs the account in the path when several are served, and refuses to send for a paused one', async () => {
+    await call({ method: 'POST', path: '/v1/accounts', headers: BEARER, body: { account: '30001' } });
+    const unnamed = await action('GET', '/onebot/v11/get_status');
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body.message).toMatch(/use \/onebot\/v11\/\{account\}\/\{action\}/);
+    expect((await action('POST', '/onebot/v11/get_status', {})).status).toBe(400);
+    await call({
+      method: 'PATCH',
+      path: `/v1/accounts/${ACCOUNT}`,
+      headers: BEARER,
+      body: { status: 'paused' },
+    });
+    const paused = await action('POST', `/onebot/v11/${ACCOUNT}/send_private_msg`, {
+      user_id: 1,
+      message: 'x',
+    });
+    expect(paused.body).toMatchObject({ status: 'failed', retcode: 103 });
+    expect((await action('GET', `/onebot/v11/${ACCOUNT}/get_status`)).body.status).toBe('ok');
+    expect(sender.calls).toHaveLength(0);
+  });
+
+  it('async for 1202 (never resent); 500 when the store fails', async () => {
+    await action('GET', '/onebot/v11/get_friend_list');
+    sender.answers.push({
+      status: 'uncertain',
+      retcode: 1202,
+      reason: 'retcode 1202',
+      partsSent: 0,
+      parts: 1,
+    });
+    const maybe = await action('POST', '/onebot/v11/send_private_msg_async', {
+      user_id: 1_000_001,
+      message: 'x',
+    });
+    expect(maybe.body).toMatchObject({ status: 'async', retcode: 1 });
+    expect(sender.calls).toHaveLength(1);
+    api.sessions.get = async () => {
+      throw new Error('boom');
+    };
+    for (const path of ['/onebot/v11/get_status', `/onebot/v11/${ACCOUNT}/get_status`]) {
+      expect((await action('GET', path)).raw).toBe('{"error":"internal"}');
+      expect((await action('POST', path, {})).raw).toBe('{"error":"internal"}');
+    }
+  });
+});
+
 describe('GET /v1/openapi.json', () => {
   it('is public and describes every route the handler serves', async () => {
     const answer = await get('/v1/openapi.json', {});

@@ -1,0 +1,83 @@
+/**
+ * Posting an event to the bot's URL (OneBot v11 HTTP POST): `X-Self-ID`, and `X-Signature:
+ * sha1=<HMAC-SHA1 of the body>` when a secret is set. A 2xx answer may carry a quick operation
+ * (`reply`, `auto_escape`, `at_sender`); a 204 or an empty body is none. Anything else — another
+ * status, no answer in time, no connection — is an error: the record comes back from the queue and
+ * is posted again (after three tries, the dead-letter queue), in order within its conversation.
+ */
+import { createHmac } from 'node:crypto';
+
+export interface QuickOperation {
+  readonly reply?: unknown;
+  readonly auto_escape?: boolean;
+  readonly at_sender?: boolean;
+  readonly [other: string]: unknown;
+}
+
+export interface EventPoster {
+  post(event: Readonly<Record<string, unknown>>): Promise<QuickOperation | undefined>;
+}
+
+export interface HttpEventPosterOptions {
+  readonly url: string;
+  readonly secret?: string;
+  /** Default 10 s: a bot that thinks longer should answer by action, not by quick reply. */
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+export class EventPostError extends Error {
+  override readonly name = 'EventPostError';
+}
+
+export function httpEventPoster(options: HttpEventPosterOptions): EventPoster {
+  const doFetch = options.fetch ?? fetch;
+  return {
+    async post(event) {
+      const body = JSON.stringify(event);
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'x-self-id': String(event.self_id),
+      };
+      if (options.secret) {
+        headers['x-signature'] = `sha1=${createHmac('sha1', options.secret).update(body).digest('hex')}`;
+      }
+      let response: Response;
+      try {
+        response = await doFetch(options.url, {
+          method: 'POST',
+          headers,
+          body,
+          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        });
+      } catch (err) {
+        throw new EventPostError(
+          `the bot at ${origin(options.url)} did not answer: ${(err as Error).message}`,
+        );
+      }
+      const text = await response.text();
+      if (response.status < 200 || response.status > 299) {
+        throw new EventPostError(`the bot at ${origin(options.url)} answered ${response.status}`);
+      }
+      if (response.status === 204 || text.trim() === '') return undefined;
+      try {
+        const parsed = JSON.parse(text) as unknown;
+        return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+          ? (parsed as QuickOperation)
+          : undefined;
+      } catch {
+        // Not JSON: no quick operation (some bots answer "ok").
+        return undefined;
+      }
+    },
+  };
+}
+
+/** The URL without its path or query, which may hold a token. */
+function origin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the configured URL';
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The OneBot side of answering a message: the event posted to the bot, and its quick reply as the
+ * text the replier sends (once, paced and guarded like a rule's reply: `lib/pipeline/replier.ts`).
+ *
+ * Which answers (`mode`): `rules_first` — the rules, and the bot only when no rule answered;
+ * `onebot_only` — the bot alone; `both` — the rules and the bot.
+ */
+import type { ContactsCache, InboundMessage, PipelineLog } from '../pipeline/ports.ts';
+import { keysOfMessage, messageEvent, type PostMessageFormat } from './events.ts';
+import { type IdKind, type IdTable, keyOf } from './ids.ts';
+import { MessageFormatError, readMessageParam, toSendableText } from './message.ts';
+import type { EventPoster } from './post.ts';
+
+export const ONEBOT_MODES = ['rules_first', 'onebot_only', 'both'] as const;
+export type OneBotMode = (typeof ONEBOT_MODES)[number];
+
+export interface OneBotReplies {
+  readonly mode: OneBotMode;
+  readonly format: PostMessageFormat;
+  readonly ids: {
+    ensure(account: string, want: Partial<Record<IdKind, readonly string[]>>): Promise<IdTable>;
+  };
+  readonly poster: EventPoster;
+}
+
+/** Whether the bot is asked about this message, given whether a rule answers it. */
+export function asksOneBot(mode: OneBotMode, ruleAnswers: boolean): boolean {
+  return mode !== 'rules_first' || !ruleAnswers;
+}
+
+/**
+ * Posts the message's event; the quick reply's text, or undefined (none, or one SmartQQ cannot send:
+ * said in the log, since asking again would get the same). A failed post throws: the record is
+ * retried from the queue.
+ */
+export async function askOneBot(
+  message: InboundMessage,
+  contacts: ContactsCache,
+  members: Readonly<Record<string, string>> | undefined,
+  onebot: OneBotReplies,
+  log: PipelineLog,
+): Promise<string | undefined> {
+  const keys = keysOfMessage(message, contacts, members);
+  const ids = await onebot.ids.ensure(
+    message.account,
+    Object.fromEntries(Object.entries(keys).map(([kind, key]) => [kind, [key]])),
+  );
+  const event = messageEvent(message, keys, ids, onebot.format);
+  const quick = await onebot.poster.post(event);
+  if (quick?.reply === undefined || quick.reply === null || quick.reply === '') return undefined;
+  const chat = message.chatType === 'friend' ? 'private' : message.chatType === 'group' ? 'group' : 'discuss';
+  try {
+    const segments = readMessageParam(quick.reply, quick.auto_escape === true);
+    const text = toSendableText(segments, chat, (qq) => nameOf(ids, qq));
+    // at_sender: in a group or discussion, the reply names the sender first (the default, as OneBot's).
+    return chat !== 'private' && quick.at_sender !== false ? `@${message.senderName} ${text}` : text;
+  } catch (err) {
+    if (!(err instanceof MessageFormatError)) throw err;
+    log.error('the OneBot quick reply cannot be sent by SmartQQ: not sent', { reason: err.message });
+    return undefined;
+  }
+}
+
+/** The name a stable person id stands for (its key without the `#n` of a duplicate). */
+function nameOf(ids: IdTable, qq: string): string | undefined {
+  const key = keyOf(ids, 'people', Number(qq));
+  return key?.replace(/#\d+$/, '');
+}
