@@ -25,6 +25,15 @@ export interface BotConfig {
   readonly sendBurst: number;
   readonly conversationRepliesPerMinute: number;
   readonly alarmEmail?: string;
+  /** A OneBot v11 bot the consumer posts each received message to; none without `onebotPostUrl`. */
+  readonly onebot?: OneBotConfig;
+}
+
+/** The consumer's ONEBOT_* variables (lib/config.ts), but for the secret: the stack generates it. */
+export interface OneBotConfig {
+  readonly postUrl: string;
+  readonly mode: z.infer<typeof ENV.ONEBOT_MODE>;
+  readonly postFormat: z.infer<typeof ENV.ONEBOT_POST_FORMAT>;
 }
 
 export type SmartQQVariable =
@@ -40,6 +49,9 @@ const SMARTQQ_CONTEXT = {
   smartqqSweb2Url: 'SMARTQQ_SWEB2_URL',
   smartqqD1web2Url: 'SMARTQQ_D1WEB2_URL',
 } as const satisfies Record<string, SmartQQVariable>;
+
+/** Context keys that only mean something with `onebotPostUrl`. */
+const ONEBOT_OPTIONS = ['onebotMode', 'onebotPostFormat'] as const;
 
 /**
  * At most the poller's timeout (15 minutes, infra/poller.ts): every invocation ends within it, so a
@@ -114,6 +126,14 @@ const CONTEXT = z.object({
   smartqqPtloginUrl: ENV.SMARTQQ_PTLOGIN_URL,
   smartqqSweb2Url: ENV.SMARTQQ_SWEB2_URL,
   smartqqD1web2Url: ENV.SMARTQQ_D1WEB2_URL,
+  // The functions take any URL, but the consumer posts with fetch, which speaks only http and https.
+  // A URL that does not parse at all is left to ENV's own message.
+  onebotPostUrl: ENV.ONEBOT_POST_URL.refine(
+    (url) => url === undefined || !URL.canParse(url) || ['http:', 'https:'].includes(new URL(url).protocol),
+    { error: 'expected an http or https URL' },
+  ),
+  onebotMode: ENV.ONEBOT_MODE,
+  onebotPostFormat: ENV.ONEBOT_POST_FORMAT,
 });
 
 /** Reads and checks the context; throws BotConfigError naming each bad key and how to set it. */
@@ -127,8 +147,15 @@ export function readBotConfig(context: (key: string) => unknown): BotConfig {
     );
   }
   const parsed = CONTEXT.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `'${i.path.join('.')}': ${i.message}`).join('; ');
+  // Checked on what was given: the parsed values carry the functions' defaults.
+  const unpaired = ONEBOT_OPTIONS.filter((key) => raw[key] !== undefined && raw.onebotPostUrl === undefined);
+  if (!parsed.success || unpaired.length > 0) {
+    const problems = [
+      ...(parsed.error?.issues ?? []).map((i) => `'${i.path.join('.')}': ${i.message}`),
+      ...unpaired.map(
+        (key) => `'${key}' goes with onebotPostUrl: give the bot's URL too (-c onebotPostUrl=https://…)`,
+      ),
+    ].join('; ');
     throw new BotConfigError(`bad CDK context: ${problems}`);
   }
   const smartqq: Partial<Record<SmartQQVariable, string>> = {};
@@ -139,7 +166,7 @@ export function readBotConfig(context: (key: string) => unknown): BotConfig {
     const url = parsed.data[key];
     if (url !== undefined) smartqq[variable] = url;
   }
-  const { account } = parsed.data;
+  const { account, onebotPostUrl } = parsed.data;
   return {
     account,
     accounts: [...new Set([account, ...(parsed.data.accounts ?? [])])],
@@ -151,5 +178,14 @@ export function readBotConfig(context: (key: string) => unknown): BotConfig {
     sendBurst: parsed.data.sendBurst,
     conversationRepliesPerMinute: parsed.data.conversationRepliesPerMinute,
     ...(parsed.data.alarmEmail === undefined ? {} : { alarmEmail: parsed.data.alarmEmail }),
+    ...(onebotPostUrl === undefined
+      ? {}
+      : {
+          onebot: {
+            postUrl: onebotPostUrl,
+            mode: parsed.data.onebotMode,
+            postFormat: parsed.data.onebotPostFormat,
+          },
+        }),
   };
 }

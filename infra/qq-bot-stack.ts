@@ -1,6 +1,7 @@
 /**
  * The whole deployment: one stack of constructs named after what they do — the state, the poller,
- * the inbound pipeline, the send API and the alarms — and the outputs an operator needs.
+ * the inbound pipeline, the send API and the alarms — and the outputs an operator needs (and a
+ * OneBot bot's owner, when one is configured).
  */
 import { type App, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -12,7 +13,7 @@ import { type BotConfig, readBotConfig } from './config.ts';
 import { InboundPipeline } from './inbound-pipeline.ts';
 import { acknowledgeFindings } from './nag-findings.ts';
 import { Poller } from './poller.ts';
-import { SendApi } from './send-api.ts';
+import { ONEBOT_API_PATH, SendApi } from './send-api.ts';
 import { State } from './state.ts';
 
 export interface QQBotStackProps extends StackProps {
@@ -53,6 +54,7 @@ export class QQBotStack extends Stack {
         ...paced,
         CONVERSATION_REPLIES_PER_MINUTE: String(config.conversationRepliesPerMinute),
       },
+      ...(config.onebot ? { onebot: config.onebot } : {}),
     });
     this.sendApi = new SendApi(this, 'SendApi', {
       state: this.state,
@@ -89,6 +91,18 @@ export class QQBotStack extends Stack {
       // Updating its configuration starts fresh instances, which read a rotated token.
       SendFunctionName: [this.sendApi.handler.function.functionName, 'Send API function'],
     };
+    const { onebotSecret } = this.inbound;
+    if (onebotSecret) {
+      outputs.OneBotSecretName = [
+        onebotSecret.secretName,
+        "Secrets Manager secret to set as the bot's OneBot secret (X-Signature)",
+      ];
+      // The root with one account served; with several, the bot of account N takes `<root>N/`.
+      outputs.OneBotApiRoot = [
+        `${this.sendApi.api.apiEndpoint}${ONEBOT_API_PATH}`,
+        "The bot's OneBot v11 API root (access token: the send API's)",
+      ];
+    }
     for (const [key, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, key, { value, description });
     }

@@ -9,10 +9,11 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ROUTE_KEYS } from '../functions/send/handler.ts';
+import { ROUTE_KEYS } from '../functions/send/app.ts';
 import { BotFunction, type EnvName, LOG_RETENTION } from './bot-function.ts';
+import { GENERATED_SECRET_LENGTH, generatedSecret } from './generated-secret.ts';
 import type { State } from './state.ts';
 
 /**
@@ -21,8 +22,11 @@ import type { State } from './state.ts';
  */
 export const SEND_API_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
 
-/** Length of the generated bearer token (letters and digits only: no quoting trouble in a header). */
-export const API_TOKEN_LENGTH = 40;
+/** Length of the generated bearer token. */
+export const API_TOKEN_LENGTH = GENERATED_SECRET_LENGTH;
+
+/** The OneBot API root under the API's base URL: ROUTE_KEYS' `/onebot/v11/{action}` without the action. */
+export const ONEBOT_API_PATH = '/onebot/v11/';
 
 /**
  * One access log line per request, JSON. Only API Gateway's own fields: no header, so never the
@@ -55,17 +59,8 @@ export class SendApi extends Construct {
   constructor(scope: Construct, id: string, props: SendApiProps) {
     super(scope, id);
     const { tables } = props.state;
-    // Its SecretString is the token itself (functions/send/api-token.ts). Generated at deploy, so it
-    // is never in the template or the repository.
-    this.token = new secretsmanager.Secret(this, 'ApiToken', {
-      description: 'Bearer token of the QQ bot send API',
-      generateSecretString: {
-        passwordLength: API_TOKEN_LENGTH,
-        excludePunctuation: true,
-        includeSpace: false,
-      },
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    // Its SecretString is the token itself (functions/send/api-token.ts).
+    this.token = generatedSecret(this, 'ApiToken', 'Bearer token of the QQ bot send API');
     this.handler = new BotFunction(this, 'Handler', {
       entry: 'functions/send/handler.ts',
       description: 'QQ bot send API: sends QQ messages for HTTP clients',

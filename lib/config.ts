@@ -72,6 +72,8 @@ export const ENV = {
    */
   ONEBOT_POST_URL: optionalUrl,
   ONEBOT_SECRET: z.string().min(1).optional(),
+  /** ONEBOT_SECRET from Secrets Manager (the stack's generated secret): its SecretString. */
+  ONEBOT_SECRET_ID: z.string().min(1).optional(),
   ONEBOT_MODE: z.enum(['rules_first', 'onebot_only', 'both']).default('rules_first'),
   ONEBOT_POST_FORMAT: z.enum(['string', 'array']).default('string'),
   /** The send API's bearer token: a Secrets Manager secret in AWS, a plain value locally. */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The deployable template, checked offline: synthesised as `cdk deploy` would (esbuild bundling,
 # CDK's built-in CloudFormation validation, the cdk-nag AwsSolutions checks: a finding that is not
-# acknowledged in infra/nag-findings.ts fails here), then linted with cfn-lint (required). Twice:
-# as deployed by default, and serving several accounts in several poller shards (a rule per shard).
+# acknowledged in infra/nag-findings.ts fails here), then linted with cfn-lint (required). Three
+# times: as deployed by default, serving several accounts in several poller shards (a rule per
+# shard), and with a OneBot bot (its signing secret, the consumer's grant on it, two more outputs).
 # CI runs it after `npm test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,3 +27,4 @@ check() {
 }
 check
 check -c shards=3 -c accounts=20002,20003
+check -c onebotPostUrl=https://bot.example/onebot

@@ -3,6 +3,7 @@
  * does with a batch is `consumer.ts`; with a message, `lib/pipeline/replier.ts`. The configuration
  * is read and the clients built once per cold start.
  */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
 import { httpEventPoster } from '../../lib/onebot/post.ts';
 import { conversationPace, replyWithRetries } from '../../lib/pipeline/replier.ts';
@@ -22,6 +23,7 @@ import { DynamoRuleStore } from '../../lib/stores/rule-store.ts';
 import { DynamoSessionStore } from '../../lib/stores/session-store.ts';
 import { createAwsClients } from '../shared/aws-clients.ts';
 import { createObservability, publishAccountMetrics } from '../shared/observability.ts';
+import { secretValue } from '../shared/secrets.ts';
 import { createConsumerHandler } from './consumer.ts';
 import { sqsDeadLetterSender } from './dead-letter.ts';
 import { sqsRecordDeferrer } from './defer.ts';
@@ -44,6 +46,7 @@ const env = readEnv([
   'INBOUND_QUEUE_URL',
   'ONEBOT_POST_URL',
   'ONEBOT_SECRET',
+  'ONEBOT_SECRET_ID',
   'ONEBOT_MODE',
   'ONEBOT_POST_FORMAT',
 ]);
@@ -86,12 +89,20 @@ const base = {
           ids: new DynamoOneBotIds({ doc, tableName: env.SESSIONS_TABLE }),
           poster: httpEventPoster({
             url: env.ONEBOT_POST_URL,
-            ...(env.ONEBOT_SECRET ? { secret: env.ONEBOT_SECRET } : {}),
+            ...onebotSecret(),
           }),
         },
       }
     : {}),
 };
+
+/** The signing secret: the stack's (Secrets Manager, fetched at the first post) or a plain one locally. */
+function onebotSecret(): { secret?: string | (() => Promise<string>) } {
+  if (env.ONEBOT_SECRET_ID) {
+    return { secret: secretValue(env.ONEBOT_SECRET_ID, () => new SecretsManagerClient({}), 16) };
+  }
+  return env.ONEBOT_SECRET ? { secret: env.ONEBOT_SECRET } : {};
+}
 
 export const handler = createConsumerHandler({
   // What is said and counted about a message is said of its account.

@@ -3,8 +3,9 @@
  * SecretString is the token itself), a plain value locally (API_TOKEN). The secret is fetched once
  * per cold start and kept; a failed fetch is not kept, so the next request tries again.
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '../../lib/config.ts';
+import { secretValue } from '../shared/secrets.ts';
 
 export type TokenSource = () => Promise<string>;
 
@@ -21,34 +22,11 @@ export function apiTokenSource(
   secrets: () => Pick<SecretsManagerClient, 'send'>,
 ): TokenSource {
   if (config.API_TOKEN_SECRET_ID !== undefined) {
-    const secretId = config.API_TOKEN_SECRET_ID;
-    return keepOnceFetched(async () => {
-      const answer = await secrets().send(new GetSecretValueCommand({ SecretId: secretId }));
-      const token = answer.SecretString?.trim() ?? '';
-      // The message names the secret, never its value.
-      if (token.length < MIN_TOKEN_LENGTH) {
-        throw new ConfigError(
-          `secret ${secretId} must hold a token of at least ${MIN_TOKEN_LENGTH} characters`,
-        );
-      }
-      return token;
-    });
+    return secretValue(config.API_TOKEN_SECRET_ID, secrets, MIN_TOKEN_LENGTH);
   }
   if (config.API_TOKEN !== undefined) {
     const token = config.API_TOKEN;
     return async () => token;
   }
   throw new ConfigError('bad configuration: API_TOKEN_SECRET_ID or API_TOKEN must be set');
-}
-
-/** Calls `fetch` until it succeeds once, then answers its value; concurrent callers share one fetch. */
-export function keepOnceFetched<T>(fetch: () => Promise<T>): () => Promise<T> {
-  let kept: Promise<T> | undefined;
-  return () => {
-    kept ??= fetch().catch((err: unknown) => {
-      kept = undefined;
-      throw err;
-    });
-    return kept;
-  };
 }

@@ -38,8 +38,17 @@ export const INTERNAL_ERROR = json(500, { error: 'internal' });
 
 export const NOT_FOUND = json(404, { error: 'not_found' });
 
+/** No route has this method and path. */
+export class RouteNotFoundError extends Error {
+  override readonly name = 'RouteNotFoundError';
+  constructor() {
+    super('no such route');
+  }
+}
+
 /** The answer for an error thrown by a route; undefined when it is not a domain error (a 500). */
 export function errorResponse(err: unknown): HttpResult | undefined {
+  if (err instanceof RouteNotFoundError) return NOT_FOUND;
   if (err instanceof InvalidRequestError) {
     return json(400, { error: 'bad_request', field: err.field, reason: err.reason, message: err.message });
   }

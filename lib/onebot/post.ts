@@ -20,7 +20,8 @@ export interface EventPoster {
 
 export interface HttpEventPosterOptions {
   readonly url: string;
-  readonly secret?: string;
+  /** The signing secret, or where to get it (Secrets Manager, fetched once). */
+  readonly secret?: string | (() => Promise<string>);
   /** Default 10 s: a bot that thinks longer should answer by action, not by quick reply. */
   readonly timeoutMs?: number;
   readonly fetch?: typeof fetch;
@@ -39,9 +40,8 @@ export function httpEventPoster(options: HttpEventPosterOptions): EventPoster {
         'content-type': 'application/json',
         'x-self-id': String(event.self_id),
       };
-      if (options.secret) {
-        headers['x-signature'] = `sha1=${createHmac('sha1', options.secret).update(body).digest('hex')}`;
-      }
+      const secret = typeof options.secret === 'function' ? await options.secret() : options.secret;
+      if (secret) headers['x-signature'] = `sha1=${createHmac('sha1', secret).update(body).digest('hex')}`;
       let response: Response;
       try {
         response = await doFetch(options.url, {

@@ -85,10 +85,13 @@ export class ServedAccounts {
   }
 }
 
-const ADD_BODY = z.strictObject({
-  account: z.union([z.string(), z.number().int()]).transform(String),
+export const ADD_BODY = z.strictObject({
+  account: z
+    .union([z.string(), z.number().int()])
+    .transform(String)
+    .meta({ description: 'The QQ number to serve (a string, or a number).' }),
 });
-const PATCH_BODY = z.strictObject({
+export const PATCH_BODY = z.strictObject({
   status: z.enum(['active', 'paused'], { error: "expected 'active' or 'paused'" }),
 });
 

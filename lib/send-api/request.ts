@@ -58,11 +58,21 @@ const recipientSchema = z
         .number({ error: required('expected a number') })
         .int({ error: 'expected an integer' })
         .positive({ error: 'expected a positive id' })
+        .meta({
+          description:
+            "The current id (a friend's uin, a group's gid, a discussion's did): ids change on every login.",
+        })
         .optional(),
       name: z
         .string({ error: required('expected a string') })
         .refine((s) => s.trim() !== '', { error: 'must not be empty' })
         .refine((s) => codePoints(s) <= MAX_NAME_CHARS, { error: `at most ${MAX_NAME_CHARS} characters` })
+        // The checks above, for the document (a JSON Schema length counts code points too).
+        .meta({
+          description: 'A name among the current contacts: markname or nick, group or discussion name.',
+          maxLength: MAX_NAME_CHARS,
+          pattern: '\\S',
+        })
         .optional(),
     },
     { error: required('expected an object with "uin" or "name"') },
@@ -71,9 +81,14 @@ const recipientSchema = z
     if ((to.uin === undefined) === (to.name === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'expected exactly one of "uin" or "name"', path: [] });
     }
+  })
+  // The check above, for the document.
+  .meta({
+    description: 'Exactly one of uin or name.',
+    oneOf: [{ required: ['uin'] }, { required: ['name'] }],
   });
 
-const bodySchema = z.strictObject(
+export const bodySchema = z.strictObject(
   {
     type: z.enum(['friend', 'group', 'discussion'], {
       error: required('expected "friend", "group" or "discussion"'),
@@ -84,8 +99,20 @@ const bodySchema = z.strictObject(
       .refine((s) => s.trim() !== '', { error: 'must not be empty' })
       .refine((s) => codePoints(s) <= MAX_TEXT_CHARS, {
         error: `too long: at most ${MAX_TEXT_CHARS} characters`,
+      })
+      .meta({
+        description: 'The message: faces as /微笑 or [微笑]; a long text is sent as several messages.',
+        minLength: 1,
+        maxLength: MAX_TEXT_CHARS,
+        pattern: '\\S',
       }),
-    account: z.string({ error: 'expected a string' }).optional(),
+    account: z
+      .string({ error: 'expected a string' })
+      .meta({
+        description: 'The bot account to send as: needed when the deployment serves several.',
+        pattern: QQ_NUMBER_PATTERN.source,
+      })
+      .optional(),
   },
   { error: 'expected a JSON object' },
 );

@@ -8,9 +8,10 @@
  * `#registry` can never be a QQ number, so it never meets a session item; it has no `version`, so
  * nothing that lists sessions takes it for one.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type AccountAction, changeRegistry, type Registry } from '../pipeline/accounts.ts';
+import { changeAtRevision } from './revision-put.ts';
 
 export interface AccountRegistryOptions {
   readonly doc: DynamoDBDocumentClient;
@@ -19,13 +20,6 @@ export interface AccountRegistryOptions {
 }
 
 export const REGISTRY_KEY = '#registry';
-
-/**
- * Concurrent changes each retry on the registry they lost to, this many times, after a short random
- * wait (changes are an operator's, rare: this only keeps a script adding accounts in parallel whole).
- */
-const CHANGE_ATTEMPTS = 12;
-const RETRY_WAIT_MS = 25;
 
 const ENTRY = z.object({
   status: z.enum(['active', 'paused', 'removed']),
@@ -79,31 +73,15 @@ export class DynamoAccountRegistry {
     account: string,
     nowMs: number,
   ): Promise<Registry> {
-    for (let attempt = 1; ; attempt++) {
+    return changeAtRevision(this.#doc, this.#table, async (put) => {
       const { Item } = await this.#doc.send(
         new GetCommand({ TableName: this.#table, Key: { account: REGISTRY_KEY }, ConsistentRead: true }),
       );
       const { entries, revision } = entriesOf(Item);
       const changed = changeRegistry(configured, entries, action, account, nowMs);
       if (changed === entries) return entries;
-      try {
-        await this.#doc.send(
-          new PutCommand({
-            TableName: this.#table,
-            Item: { account: REGISTRY_KEY, entries: changed, revision: revision + 1 },
-            ConditionExpression: revision === 0 ? 'attribute_not_exists(#account)' : '#revision = :revision',
-            ExpressionAttributeNames:
-              revision === 0 ? { '#account': 'account' } : { '#revision': 'revision' },
-            ...(revision === 0 ? {} : { ExpressionAttributeValues: { ':revision': revision } }),
-          }),
-        );
-        return changed;
-      } catch (err) {
-        const lost = err instanceof Error && err.name === 'ConditionalCheckFailedException';
-        if (!lost || attempt >= CHANGE_ATTEMPTS) throw err;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_WAIT_MS));
-      }
-    }
+      return (await put({ account: REGISTRY_KEY, entries: changed }, revision)) ? changed : undefined;
+    });
   }
 }
 

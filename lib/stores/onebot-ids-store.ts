@@ -7,16 +7,15 @@
  * One item holds about 10,000 names (400 KB): people are added as they are met — a sender, a
  * friend list, a member list asked for — not every member of every group at login.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { EMPTY_IDS, type IdKind, type IdTable, withIds } from '../onebot/ids.ts';
+import { changeAtRevision } from './revision-put.ts';
 
 export interface OneBotIdsStoreOptions {
   readonly doc: DynamoDBDocumentClient;
   /** The Sessions table. */
   readonly tableName: string;
 }
-
-const ATTEMPTS = 8;
 
 export class DynamoOneBotIds {
   readonly #doc: DynamoDBDocumentClient;
@@ -33,31 +32,15 @@ export class DynamoOneBotIds {
 
   /** The table with ids for every key of `want` (added and saved when new). */
   async ensure(account: string, want: Partial<Record<IdKind, readonly string[]>>): Promise<IdTable> {
-    for (let attempt = 1; ; attempt++) {
+    return changeAtRevision(this.#doc, this.#table, async (put) => {
       const { table, revision } = await this.#read(account);
       let changed = table;
       for (const [kind, keys] of Object.entries(want) as [IdKind, readonly string[]][]) {
         changed = withIds(changed, kind, keys);
       }
       if (changed === table) return table;
-      try {
-        await this.#doc.send(
-          new PutCommand({
-            TableName: this.#table,
-            Item: { account: itemKey(account), ...changed, revision: revision + 1 },
-            ConditionExpression: revision === 0 ? 'attribute_not_exists(#account)' : '#revision = :revision',
-            ExpressionAttributeNames:
-              revision === 0 ? { '#account': 'account' } : { '#revision': 'revision' },
-            ...(revision === 0 ? {} : { ExpressionAttributeValues: { ':revision': revision } }),
-          }),
-        );
-        return changed;
-      } catch (err) {
-        const lost = err instanceof Error && err.name === 'ConditionalCheckFailedException';
-        if (!lost || attempt >= ATTEMPTS) throw err;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 25));
-      }
-    }
+      return (await put({ account: itemKey(account), ...changed }, revision)) ? changed : undefined;
+    });
   }
 
   async #read(account: string): Promise<{ table: IdTable; revision: number }> {

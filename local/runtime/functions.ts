@@ -3,7 +3,7 @@
  * only once the environment is set, since each reads it at cold start), their names and timeouts.
  */
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
-import sendApiDocument from '../../functions/send/openapi.json' with { type: 'json' };
+import { OPENAPI_DOCUMENT as sendApiDocument } from '../../functions/send/openapi.ts';
 import { PUBLISH_RESERVE_MS } from '../../lib/pipeline/poller-deps.ts';
 import { CONSUMER_TIMEOUT_SECONDS } from '../../lib/state/queues.ts';
 import type { LambdaFunction, LambdaHandler } from './lambda-context.ts';

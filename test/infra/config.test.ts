@@ -109,6 +109,71 @@ describe('readBotConfig (CDK context)', () => {
     expect(readBotConfig(from({ account: '20001', shards: MAX_SHARDS })).shards).toBe(MAX_SHARDS);
   });
 
+  describe('onebot: a OneBot v11 bot the consumer posts to, with onebotPostUrl', () => {
+    it('none without onebotPostUrl (an empty one is none too)', () => {
+      expect(readBotConfig(from({ account: '20001' }))).not.toHaveProperty('onebot');
+      expect(readBotConfig(from({ account: '20001', onebotPostUrl: '' }))).not.toHaveProperty('onebot');
+    });
+
+    it('the URL alone: mode and format default as the functions do', () => {
+      expect(
+        readBotConfig(from({ account: '20001', onebotPostUrl: 'https://bot.example/onebot' })).onebot,
+      ).toEqual({
+        postUrl: 'https://bot.example/onebot',
+        mode: ENV.ONEBOT_MODE.parse(undefined),
+        postFormat: ENV.ONEBOT_POST_FORMAT.parse(undefined),
+      });
+      expect(ENV.ONEBOT_MODE.parse(undefined)).toBe('rules_first');
+      expect(ENV.ONEBOT_POST_FORMAT.parse(undefined)).toBe('string');
+    });
+
+    it.each([
+      ['http://127.0.0.1:8080/onebot/v11/http/', 'rules_first', 'string'],
+      ['https://bot.example', 'onebot_only', 'array'],
+      ['HTTPS://bot.example/post?x=1', 'both', 'string'],
+    ])('%s, %s, %s: as given', (onebotPostUrl, onebotMode, onebotPostFormat) => {
+      const config = readBotConfig(from({ account: '20001', onebotPostUrl, onebotMode, onebotPostFormat }));
+      expect(config.onebot).toEqual({
+        postUrl: onebotPostUrl,
+        mode: onebotMode,
+        postFormat: onebotPostFormat,
+      });
+      // Values the consumer itself accepts.
+      expect(ENV.ONEBOT_POST_URL.parse(onebotPostUrl)).toBe(onebotPostUrl);
+      expect(ENV.ONEBOT_MODE.parse(onebotMode)).toBe(onebotMode);
+      expect(ENV.ONEBOT_POST_FORMAT.parse(onebotPostFormat)).toBe(onebotPostFormat);
+    });
+
+    it.each([
+      [{ onebotPostUrl: 'bot.example/onebot' }, /'onebotPostUrl': Invalid URL/],
+      [{ onebotPostUrl: 'ftp://bot.example/onebot' }, /'onebotPostUrl': expected an http or https URL/],
+      [{ onebotPostUrl: 'javascript:alert(1)' }, /'onebotPostUrl': expected an http or https URL/],
+      [{ onebotPostUrl: 8080 }, /'onebotPostUrl'/],
+      [
+        { onebotPostUrl: 'https://bot.example', onebotMode: 'rules' },
+        /'onebotMode': .*"rules_first"\|"onebot_only"\|"both"/,
+      ],
+      [
+        { onebotPostUrl: 'https://bot.example', onebotPostFormat: 'json' },
+        /'onebotPostFormat': .*"string"\|"array"/,
+      ],
+      [{ onebotMode: 'both' }, /'onebotMode' goes with onebotPostUrl/],
+      [{ onebotPostFormat: 'array' }, /'onebotPostFormat' goes with onebotPostUrl/],
+      [{ onebotPostUrl: '', onebotMode: 'onebot_only' }, /'onebotMode' goes with onebotPostUrl/],
+    ])('refuses %j, naming the key', (context, message) => {
+      expect(() => readBotConfig(from({ account: '20001', ...context }))).toThrow(BotConfigError);
+      expect(() => readBotConfig(from({ account: '20001', ...context }))).toThrow(message);
+    });
+
+    it('names every key that goes with onebotPostUrl, with the other problems, at once', () => {
+      expect(() =>
+        readBotConfig(from({ account: '20001', shards: 0, onebotMode: 'both', onebotPostFormat: 'array' })),
+      ).toThrow(
+        /'shards': .*; 'onebotMode' goes with onebotPostUrl.*; 'onebotPostFormat' goes with onebotPostUrl/,
+      );
+    });
+  });
+
   it('says how to give the account when it is missing', () => {
     expect(() => readBotConfig(from({}))).toThrow(BotConfigError);
     expect(() => readBotConfig(from({ account: '' }))).toThrow(/-c account=/);
@@ -154,6 +219,12 @@ describe('defineApp', () => {
       new App({ context: { account: '20001', accounts: '20002', 'aws:cdk:bundling-stacks': [] } }),
     );
     expect(stack.stackName).toBe('QQBot-20001');
+  });
+
+  it('fails before building anything when onebotMode comes without onebotPostUrl', () => {
+    const app = new App({ context: { account: '20001', onebotMode: 'both' } });
+    expect(() => defineApp(app)).toThrow(/'onebotMode' goes with onebotPostUrl/);
+    expect(app.node.children).toHaveLength(0);
   });
 
   it('fails before building anything when the account is missing', () => {

@@ -37,10 +37,15 @@ let synth: Synthesized;
 let fns: Record<FunctionName, BotFunction>;
 
 beforeAll(() => {
-  // The one synthesis with bundling: esbuild really builds the three handlers.
+  // The one synthesis with bundling: esbuild really builds the three handlers. With a OneBot bot,
+  // so that the consumer starts with its ONEBOT_* variables too.
   synth = synthesize({
     bundle: true,
-    context: { smartqqBaseUrl: 'https://smartqq.example.com', accounts: '20002,20003' },
+    context: {
+      smartqqBaseUrl: 'https://smartqq.example.com',
+      accounts: '20002,20003',
+      onebotPostUrl: 'https://bot.example/onebot',
+    },
   });
   const { stack } = synth;
   fns = { poller: stack.poller.handler, consumer: stack.inbound.consumer, send: stack.sendApi.handler };
@@ -168,6 +173,14 @@ describe('environment: what each handler reads, and nothing it does not', () => 
     expect(variablesOf('consumer').INBOUND_DLQ_URL).toEqual({ Ref: dlqId });
     expect(variablesOf('poller')).not.toHaveProperty('INBOUND_DLQ_URL');
     expect(variablesOf('send')).not.toHaveProperty('INBOUND_DLQ_URL');
+  });
+
+  it('consumer: the OneBot signing secret as a secret to fetch, never as a plain value', () => {
+    const secret = synth.stack.inbound.onebotSecret;
+    if (!secret) throw new Error('no OneBot secret');
+    const [secretId] = cfn(secret);
+    expect(variablesOf('consumer').ONEBOT_SECRET_ID).toEqual({ Ref: secretId });
+    expect(variablesOf('consumer')).not.toHaveProperty('ONEBOT_SECRET');
   });
 
   it('send: the token as a secret to fetch, never as a plain value', () => {

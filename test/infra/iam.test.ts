@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTE_KEYS } from '../../functions/send/handler.ts';
+import { ROUTE_KEYS } from '../../functions/send/app.ts';
 import type { BotFunction } from '../../infra/bot-function.ts';
 import { dynamoActions, STORE_ACTIONS, type StoreName } from '../../infra/store-access.ts';
 import { type CfnResource, resourcesOf, type Synthesized, synthesize } from './synth.ts';
@@ -20,13 +20,24 @@ type FunctionName = 'poller' | 'consumer' | 'send';
 let synth: Synthesized;
 let ids: Record<string, string>;
 let fns: Record<FunctionName, BotFunction>;
+/** The same stack with a OneBot bot (`-c onebotPostUrl=…`). */
+let onebot: Synthesized;
+let onebotFns: Record<FunctionName, BotFunction>;
+
+const functionsOf = ({ stack }: Synthesized): Record<FunctionName, BotFunction> => ({
+  poller: stack.poller.handler,
+  consumer: stack.inbound.consumer,
+  send: stack.sendApi.handler,
+});
 
 beforeAll(() => {
   synth = synthesize();
+  onebot = synthesize({ context: { onebotPostUrl: 'https://bot.example/onebot' } });
+  onebotFns = functionsOf(onebot);
   const { stack } = synth;
   const id = (c: { node: { defaultChild?: unknown } }) =>
     stack.getLogicalId(c.node.defaultChild as CfnElement);
-  fns = { poller: stack.poller.handler, consumer: stack.inbound.consumer, send: stack.sendApi.handler };
+  fns = functionsOf(synth);
   ids = {
     Sessions: id(stack.state.tables.sessions),
     Rules: id(stack.state.tables.rules),
@@ -58,17 +69,17 @@ interface Statement {
 
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
-function statementsOf(fn: BotFunction): Statement[] {
-  const roleId = synth.stack.getLogicalId(fn.role.node.defaultChild as CfnElement);
-  const policies = Object.values(resourcesOf(synth.template, 'AWS::IAM::Policy')).filter((p) =>
+function statementsOf(fn: BotFunction, from: Synthesized = synth): Statement[] {
+  const roleId = from.stack.getLogicalId(fn.role.node.defaultChild as CfnElement);
+  const policies = Object.values(resourcesOf(from.template, 'AWS::IAM::Policy')).filter((p) =>
     (p.Properties.Roles as unknown[]).some((r) => target(r) === roleId),
   );
   return policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
 /** A role's grants as `action on logical id` lines, sorted: easy to read in a failure. */
-function grantsOf(fn: BotFunction): string[] {
-  return statementsOf(fn)
+function grantsOf(fn: BotFunction, from: Synthesized = synth): string[] {
+  return statementsOf(fn, from)
     .flatMap((s) => {
       expect(s.Effect).toBe('Allow');
       return list(s.Action).flatMap((a) => list(s.Resource).map((r) => `${a} on ${target(r)}`));
@@ -147,8 +158,11 @@ describe('each function may touch only its own tables, queues and secret', () =>
     }
   });
 
-  it('no IAM statement in the stack has a wildcard action or resource', () => {
-    const policies = resourcesOf(synth.template, 'AWS::IAM::Policy');
+  it.each([
+    ['default', () => synth],
+    ['with a OneBot bot', () => onebot],
+  ])('no IAM statement in the stack (%s) has a wildcard action or resource', (_variant, of) => {
+    const policies = resourcesOf(of().template, 'AWS::IAM::Policy');
     expect(Object.keys(policies)).toHaveLength(3);
     for (const policy of Object.values(policies)) {
       for (const s of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
@@ -158,8 +172,11 @@ describe('each function may touch only its own tables, queues and secret', () =>
     }
   });
 
-  it('roles: assumed by Lambda only, no managed policies, no inline policies', () => {
-    const roles = Object.values(resourcesOf(synth.template, 'AWS::IAM::Role'));
+  it.each([
+    ['default', () => synth],
+    ['with a OneBot bot', () => onebot],
+  ])('roles (%s): assumed by Lambda only, no managed policies, no inline policies', (_variant, of) => {
+    const roles = Object.values(resourcesOf(of().template, 'AWS::IAM::Role'));
     expect(roles).toHaveLength(3);
     for (const role of roles) {
       expect(role.Properties.AssumeRolePolicyDocument).toEqual({
@@ -181,6 +198,24 @@ describe('each function may touch only its own tables, queues and secret', () =>
       expect(permission.Properties.SourceArn).toBeDefined();
       expect(['events.amazonaws.com', 'apigateway.amazonaws.com']).toContain(permission.Properties.Principal);
     }
+  });
+});
+
+describe('with a OneBot bot: the consumer may also read the signing secret, that one only', () => {
+  it('consumer: exactly its grants above, and GetSecretValue on the OneBot secret', () => {
+    const secret = onebot.stack.inbound.onebotSecret;
+    if (!secret) throw new Error('no OneBot secret');
+    const secretId = onebot.stack.getLogicalId(secret.node.defaultChild as CfnElement);
+    expect(grantsOf(onebotFns.consumer, onebot)).toEqual(
+      [...grantsOf(fns.consumer), `secretsmanager:GetSecretValue on ${secretId}`].sort(),
+    );
+    // Not the API token: reading one secret is no way into the other.
+    expect(secretId).not.toBe(ids.ApiToken);
+  });
+
+  it('poller and send: their grants above, nothing more (the send function does not sign posts)', () => {
+    expect(grantsOf(onebotFns.poller, onebot)).toEqual(grantsOf(fns.poller));
+    expect(grantsOf(onebotFns.send, onebot)).toEqual(grantsOf(fns.send));
   });
 });
 

@@ -16,7 +16,8 @@ import { synthesize, TEST_ACCOUNT } from './synth.ts';
 function findings(stack: QQBotStack) {
   return new AwsSolutionsChecks().validateScope(stack).violations.map((v) => ({
     rule: v.ruleName,
-    resources: v.violatingResources.map((r) => r.resourceLogicalId),
+    // cdk-nag names the construct, not the logical id.
+    resources: v.violatingResources.map((r) => r.constructPath),
   }));
 }
 
@@ -28,6 +29,11 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('finds nothing either with several shards and accounts (a rule per shard, one permission)', () => {
     const { stack } = synthesize({ context: { shards: '3', accounts: '20002,20003' } });
+    expect(findings(stack)).toEqual([]);
+  });
+
+  it('finds nothing either with a OneBot bot (its secret accepted as the API token is)', () => {
+    const { stack } = synthesize({ context: { onebotPostUrl: 'https://bot.example/onebot' } });
     expect(findings(stack)).toEqual([]);
   });
 
@@ -59,5 +65,24 @@ describe('cdk-nag AwsSolutions', () => {
     });
     const rules = new Set(findings(stack).map((f) => f.rule));
     expect([...rules].sort()).toEqual(ACCEPTED_FINDINGS.map((f) => f.id).sort());
+  });
+
+  it('needs the OneBot secret acknowledged: unrotated, it is the other SMG4 finding', () => {
+    const app = new App({
+      context: {
+        ...cdkJson.context,
+        account: TEST_ACCOUNT,
+        onebotPostUrl: 'https://bot.example/onebot',
+        'aws:cdk:bundling-stacks': [],
+      },
+    });
+    const stack = new QQBotStack(app, 'Unacknowledged', {
+      config: readBotConfig((key) => app.node.tryGetContext(key)),
+    });
+    const secrets = [stack.sendApi.token, stack.inbound.onebotSecret].map(
+      (secret) => secret?.node.defaultChild?.node.path,
+    );
+    const smg4 = findings(stack).filter((f) => f.rule === 'AwsSolutions-SMG4');
+    expect(smg4.flatMap((f) => f.resources).sort()).toEqual(secrets.sort());
   });
 });

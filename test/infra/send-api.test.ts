@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROUTE_KEYS } from '../../functions/send/handler.ts';
+import { ROUTE_KEYS } from '../../functions/send/app.ts';
 import { API_TOKEN_LENGTH, SEND_API_THROTTLE } from '../../infra/send-api.ts';
 import { type CfnResource, resourcesOf, type Synthesized, synthesize } from './synth.ts';
 

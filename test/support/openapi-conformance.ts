@@ -1,5 +1,5 @@
 /**
- * Checks the send function's answers against its OpenAPI document (functions/send/openapi.json):
+ * Checks the send function's answers against its OpenAPI document (functions/send/openapi.ts):
  * the route is documented, the status is documented for it, the body is JSON matching the
  * documented schema, required headers are there, and a request that succeeded matched the
  * documented request schema. Schemas are compiled by ajv (JSON Schema 2020-12, as OpenAPI 3.1).
@@ -8,7 +8,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import openApi from '../../functions/send/openapi.json' with { type: 'json' };
+import { OPENAPI_DOCUMENT as openApi } from '../../functions/send/openapi.ts';
 
 const DOC_ID = 'https://qq-bot.test/openapi.json';
 
@@ -81,13 +81,22 @@ export function templateOf(path: string): string | undefined {
 }
 
 /**
- * Problems of the document itself: each documented answer must have a JSON schema that compiles
- * (every `$ref` in it resolves), and a 500 like every route.
+ * Problems of the document itself: each JSON request body and each documented answer must have a
+ * JSON schema that compiles (every `$ref` in it resolves), and every route a 500.
  */
 export function documentProblems(): string[] {
   const problems: string[] = [];
   for (const route of documentedRoutes()) {
     const [method = '', path = ''] = route.split(' ');
+    if (operationOf(route)?.requestBody?.content?.['application/json']) {
+      try {
+        validatorAt(
+          `/paths/${pointerPart(path)}/${method.toLowerCase()}/requestBody/content/application~1json/schema`,
+        );
+      } catch (err) {
+        problems.push(`${route} request body: ${(err as Error).message}`);
+      }
+    }
     for (const status of documentedStatuses(route)) {
       const resolved = resolveResponse(
         operationOf(route)?.responses[String(status)],

@@ -6,7 +6,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { expect } from 'vitest';
-import { createHandler, type SendApiDeps, type SendApiHandler } from '../../functions/send/handler.ts';
+import { createHandler, type SendApiDeps, type SendApiHandler } from '../../functions/send/app.ts';
 import type { ContactsCache, SessionRecord } from '../../lib/pipeline/ports.ts';
 import type { MessageSender } from '../../lib/send-api/sender.ts';
 import type { SendResult, SendTarget } from '../../lib/smartqq/send.ts';

@@ -3,9 +3,13 @@
  * against the document as it is produced (`invoke` in test/support/send-api.ts), and the unit tests
  * of the handler produce every documented status of every route (`StatusCoverage`).
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROUTE_KEYS } from '../../../functions/send/handler.ts';
-import openApiFile from '../../../functions/send/openapi.json' with { type: 'json' };
+import { z } from 'zod';
+import { ROUTE_KEYS } from '../../../functions/send/app.ts';
+import { OPENAPI_DOCUMENT } from '../../../functions/send/openapi.ts';
+import { ADD_BODY, PATCH_BODY } from '../../../lib/send-api/accounts.ts';
+import { bodySchema } from '../../../lib/send-api/request.ts';
 import { apiEvent } from '../../support/apigw.ts';
 import {
   conformanceProblems,
@@ -24,15 +28,51 @@ afterEach(() => output.stop());
 
 const api = () => testApi({ account: '20001', sender: stubSender() });
 
+/** The JSON schema of a route's request body, its `$ref` to components.schemas followed. */
+function requestBodySchemaOf(route: string): unknown {
+  const [method = '', path = ''] = route.split(' ');
+  const operation = OPENAPI_DOCUMENT.paths[path]?.[method.toLowerCase()];
+  const body = operation?.requestBody as
+    | { content: { 'application/json': { schema: { $ref?: string } } } }
+    | undefined;
+  const schema = body?.content['application/json'].schema;
+  const name = schema?.$ref?.replace('#/components/schemas/', '');
+  return name === undefined ? schema : OPENAPI_DOCUMENT.components.schemas[name];
+}
+
+/** What a JSON round trip (the wire, the file) makes of a value. */
+const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
 describe('the OpenAPI document', () => {
   it('lists exactly the routes the handler serves', () => {
     expect([...documentedRoutes()].sort()).toEqual([...ROUTE_KEYS].sort());
   });
 
-  it('is served as it is in the repository, without a token', async () => {
+  it('is served as openapi.ts builds it, without a token', async () => {
     const answer = await invoke(api().handler, { method: 'GET', path: '/v1/openapi.json' });
     expect(answer.status).toBe(200);
-    expect(answer.body).toEqual(openApiFile);
+    expect(answer.body).toEqual(asJson(OPENAPI_DOCUMENT));
+  });
+
+  it('is written out in functions/send/openapi.json as it is built (else: npm run openapi)', () => {
+    const file = readFileSync(new URL('../../../functions/send/openapi.json', import.meta.url), 'utf8');
+    expect(JSON.parse(file)).toEqual(asJson(OPENAPI_DOCUMENT));
+  });
+
+  it.each([
+    ['POST /v1/messages', bodySchema],
+    ['POST /v1/accounts', ADD_BODY],
+    ['PATCH /v1/accounts/{account}', PATCH_BODY],
+  ] as const)('takes the request body of %s from the zod schema that checks it', (route, schema) => {
+    // JSON Schema 2020-12 (OpenAPI 3.1's dialect, hence no `$schema`) of what the client sends.
+    const { $schema: _dialect, ...expected } = z.toJSONSchema(schema, {
+      target: 'draft-2020-12',
+      io: 'input',
+    });
+    const documented = requestBodySchemaOf(route);
+    expect(documented).toEqual(expected);
+    // Strict: an unknown field is refused by both.
+    expect(documented).toMatchObject({ type: 'object', additionalProperties: false });
   });
 
   it('says which routes need the token, and the handler agrees', async () => {
@@ -45,7 +85,7 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('documents a JSON schema that compiles for every answer, and a 500 for every route', () => {
+  it('documents a JSON schema that compiles for every request body and answer, and a 500 for every route', () => {
     expect(documentProblems()).toEqual([]);
     for (const route of documentedRoutes()) expect(documentedStatuses(route), route).toContain(200);
   });

@@ -1,9 +1,9 @@
 /**
- * The Lambda entry `handler`: built from the environment on the first invocation. Neither test
- * reaches DynamoDB or SmartQQ (the document is public, a request without a token stops at 401).
+ * The Lambda entry `handler`: configured from the environment at import, once per cold start. Neither
+ * test reaches DynamoDB or SmartQQ (the document is public, a request without a token stops at 401).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { handler } from '../../../functions/send/handler.ts';
+import type { SendApiHandler } from '../../../functions/send/app.ts';
 import { apiEvent, lambdaContext } from '../../support/apigw.ts';
 import { type CapturedOutput, captureOutput } from '../../support/send-api.ts';
 
@@ -26,22 +26,25 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
+/** A cold start: the module imported afresh with the environment as it is now. */
+async function coldStart(): Promise<SendApiHandler> {
+  vi.resetModules();
+  return (await import('../../../functions/send/handler.ts')).handler;
+}
+
 describe('handler', () => {
-  it('fails with the name of a missing variable, and with no token configured', async () => {
+  it('fails the cold start, not a request, with the name of a missing variable or the missing token', async () => {
     for (const [name, value] of Object.entries(ENV)) vi.stubEnv(name, value);
     vi.stubEnv('ACCOUNT', '');
-    await expect(handler(apiEvent({ method: 'GET', path: '/v1/session' }), lambdaContext())).rejects.toThrow(
-      /ACCOUNT/,
-    );
+    await expect(coldStart()).rejects.toThrow(/ACCOUNT/);
     vi.stubEnv('ACCOUNT', ENV.ACCOUNT);
     vi.stubEnv('API_TOKEN', '');
-    await expect(handler(apiEvent({ method: 'GET', path: '/v1/session' }), lambdaContext())).rejects.toThrow(
-      /API_TOKEN_SECRET_ID or API_TOKEN/,
-    );
+    await expect(coldStart()).rejects.toThrow(/API_TOKEN_SECRET_ID or API_TOKEN/);
   });
 
   it('serves the API from the environment, its log lines named by service', async () => {
     for (const [name, value] of Object.entries(ENV)) vi.stubEnv(name, value);
+    const handler = await coldStart();
     const doc = await handler(apiEvent({ method: 'GET', path: '/v1/openapi.json' }), lambdaContext());
     expect(doc.statusCode).toBe(200);
     const refused = await handler(

@@ -3,7 +3,7 @@
  * each answer checked against the OpenAPI document (`invoke`), and what reaches the log.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROUTE_KEYS } from '../../../functions/send/handler.ts';
+import { ROUTE_KEYS } from '../../../functions/send/app.ts';
 import { MAX_ACCOUNTS } from '../../../lib/pipeline/accounts.ts';
 import type { ContactsCache } from '../../../lib/pipeline/ports.ts';
 import { SERVED_CACHE_MS } from '../../../lib/send-api/accounts.ts';
