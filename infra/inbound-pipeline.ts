@@ -41,7 +41,12 @@ export class InboundPipeline extends Construct {
       memorySize: 512,
       environment: props.environment,
     });
-    this.consumer.useTable('SESSIONS_TABLE', tables.sessions, ['DynamoSessionStore', 'DynamoOneBotIds']);
+    this.consumer.useTable('SESSIONS_TABLE', tables.sessions, [
+      'DynamoSessionStore',
+      'DynamoOneBotIds',
+      // Each account's own OneBot bot is in the registry: read only.
+      'DynamoAccountRegistryReader',
+    ]);
     this.consumer.useTable('RULES_TABLE', tables.rules, ['DynamoRuleStore']);
     this.consumer.useTable('GUARDS_TABLE', tables.guards, [
       'DynamoCooldownStore',

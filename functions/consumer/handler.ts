@@ -6,6 +6,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { readEnv, smartQQHosts } from '../../lib/config.ts';
 import { httpEventPoster } from '../../lib/onebot/post.ts';
+import { accountOneBots } from '../../lib/onebot/quick-reply.ts';
 import { conversationPace, replyWithRetries } from '../../lib/pipeline/replier.ts';
 import {
   MemberListCache,
@@ -14,6 +15,7 @@ import {
   SmartQQClients,
 } from '../../lib/pipeline/session-clients.ts';
 import { RuleCache } from '../../lib/rules/rule-cache.ts';
+import { DynamoAccountRegistryReader } from '../../lib/stores/account-registry.ts';
 import { DynamoConversationGuard, DynamoCooldownStore } from '../../lib/stores/guard-store.ts';
 import { DynamoIdempotencyStore } from '../../lib/stores/idempotency-store.ts';
 import { DynamoMemberListReader } from '../../lib/stores/member-lists-store.ts';
@@ -80,21 +82,20 @@ const base = {
   pacing: new DynamoSendPacing(guards),
   sendPace: { intervalMs: env.SEND_INTERVAL_MS, burst: env.SEND_BURST },
   conversationPace: conversationPace(env.CONVERSATION_REPLIES_PER_MINUTE),
-  // A OneBot bot asked about each message, when configured (lib/onebot/quick-reply.ts).
-  ...(env.ONEBOT_POST_URL
-    ? {
-        onebot: {
-          mode: env.ONEBOT_MODE,
-          format: env.ONEBOT_POST_FORMAT,
-          ids: new DynamoOneBotIds({ doc, tableName: env.SESSIONS_TABLE }),
-          poster: httpEventPoster({
-            url: env.ONEBOT_POST_URL,
-            ...onebotSecret(),
-          }),
-        },
-      }
-    : {}),
 };
+
+/** Each account's OneBot bot: its own (the registry) or the deployment's (ONEBOT_*), if any. */
+const signingSecret = onebotSecret();
+const onebotFor = accountOneBots({
+  defaults: {
+    ...(env.ONEBOT_POST_URL ? { postUrl: env.ONEBOT_POST_URL } : {}),
+    mode: env.ONEBOT_MODE,
+    format: env.ONEBOT_POST_FORMAT,
+  },
+  registry: new DynamoAccountRegistryReader({ doc, tableName: env.SESSIONS_TABLE }),
+  ids: new DynamoOneBotIds({ doc, tableName: env.SESSIONS_TABLE }),
+  posterFor: (url) => httpEventPoster({ url, ...signingSecret }),
+});
 
 /** The signing secret: the stack's (Secrets Manager, fetched at the first post) or a plain one locally. */
 function onebotSecret(): { secret?: string | (() => Promise<string>) } {
@@ -105,10 +106,17 @@ function onebotSecret(): { secret?: string | (() => Promise<string>) } {
 }
 
 export const handler = createConsumerHandler({
-  // What is said and counted about a message is said of its account.
-  reply: (message, remainingMs) => {
+  // What is said and counted about a message is said of its account; its OneBot bot is asked, if any.
+  reply: async (message, remainingMs) => {
     const { log, counts: accountCounts } = observability.forAccount(message.account);
-    return replyWithRetries(message, { ...base, log, metrics: accountCounts, remainingMs });
+    const onebot = await onebotFor(message.account);
+    return replyWithRetries(message, {
+      ...base,
+      ...(onebot ? { onebot } : {}),
+      log,
+      metrics: accountCounts,
+      remainingMs,
+    });
   },
   deadLetter: sqsDeadLetterSender(sqs, env.INBOUND_DLQ_URL),
   defer: sqsRecordDeferrer(sqs, env.INBOUND_QUEUE_URL),

@@ -204,11 +204,18 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
       return json(before ? 200 : 201, accountView(added as ServedAccount));
     }),
     'PATCH /v1/accounts/{account}': authenticated(async (event) => {
-      const action = parsePatchAccount(readBody(event.body, event.isBase64Encoded === true));
-      const changed = await served.change(action, event.pathParameters?.account ?? '');
-      logger.info(`account ${action === 'pause' ? 'paused' : 'resumed'}`, {
-        changedAccount: changed?.account,
-      });
+      const patch = parsePatchAccount(readBody(event.body, event.isBase64Encoded === true));
+      const which = event.pathParameters?.account ?? '';
+      let changed: ServedAccount | undefined;
+      if (patch.action) {
+        changed = await served.change(patch.action, which);
+        logger.info(`account ${patch.action === 'pause' ? 'paused' : 'resumed'}`, { changedAccount: which });
+      }
+      if (patch.onebot !== undefined) {
+        changed = await served.setOneBot(which, patch.onebot ?? undefined);
+        // The URL may hold a token of the bot's: only whether one is set is logged.
+        logger.info('account OneBot bot set', { changedAccount: which, onebot: patch.onebot !== null });
+      }
       return json(200, accountView(changed as ServedAccount));
     }),
     'DELETE /v1/accounts/{account}': authenticated(async (event) => {

@@ -286,6 +286,17 @@ export const ANSWER_SCHEMAS = {
         $ref: '#/components/schemas/Timestamp',
         description: 'When the registry last changed it; absent for a configured account it never changed.',
       },
+      onebot: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['postUrl'],
+        description: "Its own OneBot bot (absent: the deployment's, if any).",
+        properties: {
+          postUrl: { type: ['string', 'null'], description: 'null: no OneBot bot for this account.' },
+          mode: { enum: ['rules_first', 'onebot_only', 'both'] },
+          format: { enum: ['string', 'array'] },
+        },
+      },
     },
   },
   AccountList: {

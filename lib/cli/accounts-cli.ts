@@ -9,6 +9,8 @@
  *   pause N     stop polling N and sending for it (`PATCH /v1/accounts/N`)
  *   resume N    poll and send for N again
  *   remove N    serve N no more (`DELETE /v1/accounts/N`); its data is kept
+ *   onebot N    N's own OneBot bot: `--url URL [--mode M] [--format F]`, `--none` (no bot for N), or
+ *               `--default` (the deployment's again) (`PATCH /v1/accounts/N`)
  *
  * Where the API is: `--local` (the running `npm start`: its runtime file), `--stack NAME` (a
  * deployed stack: its ApiUrl output and its token secret), or `--api URL` with the token in
@@ -47,18 +49,22 @@ Commands:
   pause N     stop polling N and sending for it (what it already received is still answered)
   resume N    poll and send for N again
   remove N    serve N no more (its session, rules and data are kept: add it again to pick them up)
+  onebot N    N's own OneBot v11 bot: --url URL [--mode rules_first|onebot_only|both]
+              [--format string|array], or --none (no bot for N), or --default (the deployment's)
 
 ${API_TARGET_USAGE}
 
 Exit codes: 0 done, 1 the API refused or could not be reached, 2 bad arguments (nothing sent).`;
 
-export const COMMANDS = ['list', 'add', 'pause', 'resume', 'remove'] as const;
+export const COMMANDS = ['list', 'add', 'pause', 'resume', 'remove', 'onebot'] as const;
 export type AccountsCommand = (typeof COMMANDS)[number];
 
 export interface AccountsRequest {
   readonly command: AccountsCommand;
   /** The QQ number; absent for `list`. */
   readonly account?: string;
+  /** For `onebot`: the `onebot` field of `PATCH /v1/accounts/N` (null: the deployment's again). */
+  readonly onebot?: { postUrl: string | null; mode?: string; format?: string } | null;
   readonly where: ApiWhere;
 }
 
@@ -118,14 +124,61 @@ export function parseAccountsArgs(
     }
   }
   if (extra.length > 0) throw new UsageError(`one command at a time: ${extra.join(' ')} is left over`);
+  const onebot = onebotFlags(command, values);
   const where = apiWhere(values, env);
-  return account === undefined ? { command, where } : { command, account, where };
+  return {
+    command,
+    ...(account === undefined ? {} : { account }),
+    ...(onebot === undefined ? {} : { onebot }),
+    where,
+  };
+}
+
+const ONEBOT_FLAGS = ['url', 'mode', 'format', 'none', 'default'] as const;
+
+/** `onebot`'s flags, checked: exactly one of --url, --none, --default; --mode and --format with --url. */
+function onebotFlags(
+  command: AccountsCommand,
+  values: ReturnType<typeof parseFlags>['values'],
+): AccountsRequest['onebot'] {
+  const given = ONEBOT_FLAGS.filter((flag) => values[flag] !== undefined);
+  if (command !== 'onebot') {
+    if (given.length > 0) throw new UsageError(`--${given[0]} goes with the onebot command`);
+    return undefined;
+  }
+  const ways = given.filter((flag) => flag === 'url' || flag === 'none' || flag === 'default');
+  if (ways.length !== 1) throw new UsageError('onebot needs exactly one of --url URL, --none or --default');
+  if (values.url === undefined && (values.mode !== undefined || values.format !== undefined)) {
+    throw new UsageError('--mode and --format go with --url');
+  }
+  if (values.default) return null;
+  if (values.none) return { postUrl: null };
+  const url = values.url as string;
+  if (!/^https?:\/\/\S+$/.test(url))
+    throw new UsageError(`--url must be an http or https URL, not ${JSON.stringify(url)}`);
+  const mode = values.mode as string | undefined;
+  if (mode !== undefined && !['rules_first', 'onebot_only', 'both'].includes(mode)) {
+    throw new UsageError(`--mode must be rules_first, onebot_only or both, not ${JSON.stringify(mode)}`);
+  }
+  const format = values.format as string | undefined;
+  if (format !== undefined && format !== 'string' && format !== 'array') {
+    throw new UsageError(`--format must be string or array, not ${JSON.stringify(format)}`);
+  }
+  return { postUrl: url, ...(mode ? { mode } : {}), ...(format ? { format } : {}) };
 }
 
 function parseFlags(argv: readonly string[]) {
   return parseArgs({
     args: [...argv],
-    options: { ...API_TARGET_OPTIONS, help: { type: 'boolean', short: 'h' } },
+    options: {
+      ...API_TARGET_OPTIONS,
+      url: { type: 'string' },
+      mode: { type: 'string' },
+      format: { type: 'string' },
+      none: { type: 'boolean' },
+      default: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -143,6 +196,7 @@ export interface AccountView {
   readonly status: 'active' | 'paused';
   readonly configured: boolean;
   readonly since?: string;
+  readonly onebot?: { readonly postUrl: string | null; readonly mode?: string };
 }
 
 interface SessionView {
@@ -214,6 +268,20 @@ const COMMAND_RUNS: Record<AccountsCommand, CommandRun> = {
     return 0;
   },
 
+  async onebot(request, target, io) {
+    const account = request.account as string;
+    const onebot = request.onebot ?? null;
+    await callApi(target, io, 'PATCH', `/v1/accounts/${account}`, { onebot });
+    io.out(
+      onebot === null
+        ? `${account}: the deployment's OneBot bot again (if it has one)\n`
+        : onebot.postUrl === null
+          ? `${account}: no OneBot bot; its messages are answered by the rules alone\n`
+          : `${account}: its events go to ${onebot.postUrl} (${onebot.mode ?? 'rules_first'}) within 10 s\n`,
+    );
+    return 0;
+  },
+
   async remove(request, target, io) {
     const account = request.account as string;
     await callApi(target, io, 'DELETE', `/v1/accounts/${account}`);
@@ -238,14 +306,24 @@ async function sessionText(target: ApiTarget, io: AccountsCliIo, account: string
 
 /** The list as aligned columns, in the API's order (configured accounts first). */
 export function formatAccountTable(accounts: readonly AccountView[], sessions: readonly string[]): string {
+  // The OneBot column only when some account has a bot of its own.
+  const onebots = accounts.some((view) => view.onebot !== undefined);
   const rows = accounts.map((view, i) => [
     view.account,
     view.status,
     view.configured ? 'configured' : 'added',
     view.since === undefined ? '-' : view.since.replace(/\.\d+Z$/, 'Z'),
     sessions[i] ?? '',
+    ...(onebots ? [onebotText(view)] : []),
   ]);
-  return `${textTable([['account', 'status', 'origin', 'since', 'session'], ...rows]).join('\n')}\n`;
+  const head = ['account', 'status', 'origin', 'since', 'session', ...(onebots ? ['onebot'] : [])];
+  return `${textTable([head, ...rows]).join('\n')}\n`;
+}
+
+function onebotText(view: AccountView): string {
+  if (view.onebot === undefined) return 'the deployment’s';
+  if (view.onebot.postUrl === null) return 'none';
+  return `${view.onebot.postUrl} (${view.onebot.mode ?? 'rules_first'})`;
 }
 
 /** `work` on every item, at most `limit` at a time; the results in the items' order. */

@@ -5,6 +5,7 @@
  * Which answers (`mode`): `rules_first` — the rules, and the bot only when no rule answered;
  * `onebot_only` — the bot alone; `both` — the rules and the bot.
  */
+import type { Registry } from '../pipeline/accounts.ts';
 import type { ContactsCache, InboundMessage, PipelineLog } from '../pipeline/ports.ts';
 import { keysOfMessage, messageEvent, type PostMessageFormat } from './events.ts';
 import { type IdKind, type IdTable, keyOf } from './ids.ts';
@@ -65,4 +66,62 @@ export async function askOneBot(
 function nameOf(ids: IdTable, qq: string): string | undefined {
   const key = keyOf(ids, 'people', Number(qq));
   return key?.replace(/#\d+$/, '');
+}
+
+/** The deployment's OneBot bot (ONEBOT_*), for the accounts without one of their own. */
+export interface OneBotDefaults {
+  readonly postUrl?: string;
+  readonly mode: OneBotMode;
+  readonly format: PostMessageFormat;
+}
+
+export interface AccountOneBotsOptions {
+  readonly defaults: OneBotDefaults;
+  /** The account registry (an account's own bot: `lib/pipeline/accounts.ts`). */
+  readonly registry: { read(): Promise<Registry> };
+  readonly ids: OneBotReplies['ids'];
+  /** The poster of a URL (all sign with the deployment's secret). */
+  readonly posterFor: (url: string) => EventPoster;
+  readonly now?: () => number;
+  /** How long a registry read is used; default 10 s, as the send API. */
+  readonly cacheMs?: number;
+}
+
+/**
+ * Each account's OneBot bot, or undefined for none: its own from the registry (`postUrl: null`
+ * turns the deployment's off for it), else the deployment's. The registry is read at most every
+ * `cacheMs`; a failed read keeps the last one, if any.
+ */
+export function accountOneBots(
+  options: AccountOneBotsOptions,
+): (account: string) => Promise<OneBotReplies | undefined> {
+  const now = options.now ?? Date.now;
+  const cacheMs = options.cacheMs ?? 10_000;
+  const posters = new Map<string, EventPoster>();
+  let kept: { registry: Registry; at: number } | undefined;
+  const registry = async () => {
+    if (kept && now() - kept.at < cacheMs) return kept.registry;
+    try {
+      kept = { registry: await options.registry.read(), at: now() };
+    } catch (err) {
+      if (!kept) throw err;
+    }
+    return kept.registry;
+  };
+  return async (account) => {
+    const own = (await registry())[account]?.onebot;
+    const postUrl = own ? own.postUrl : options.defaults.postUrl;
+    if (!postUrl) return undefined;
+    let poster = posters.get(postUrl);
+    if (!poster) {
+      poster = options.posterFor(postUrl);
+      posters.set(postUrl, poster);
+    }
+    return {
+      mode: own?.mode ?? options.defaults.mode,
+      format: own?.format ?? options.defaults.format,
+      ids: options.ids,
+      poster,
+    };
+  };
 }

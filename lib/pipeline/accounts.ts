@@ -20,6 +20,19 @@ export interface RegistryEntry {
   readonly status: AccountStatus;
   /** When the status was set (ms since the epoch). */
   readonly since: number;
+  /** This account's OneBot bot, over the deployment's (ONEBOT_*): `lib/onebot/quick-reply.ts`. */
+  readonly onebot?: AccountOneBot;
+}
+
+/**
+ * An account's own OneBot bot: where its events are posted, and which answers (`rules_first`,
+ * `onebot_only`, `both`) in which message format. `postUrl: null` turns the deployment's bot off for
+ * this account.
+ */
+export interface AccountOneBot {
+  readonly postUrl: string | null;
+  readonly mode?: 'rules_first' | 'onebot_only' | 'both';
+  readonly format?: 'string' | 'array';
 }
 
 /** The registry's entries by QQ number: only accounts someone added, paused, resumed or removed. */
@@ -33,6 +46,8 @@ export interface ServedAccount {
   readonly configured: boolean;
   /** When the registry last changed it; absent for a configured account it never changed. */
   readonly since?: number;
+  /** Its own OneBot bot, when it has one (else the deployment's, if any). */
+  readonly onebot?: AccountOneBot;
 }
 
 export type AccountAction = 'add' | 'pause' | 'resume' | 'remove';
@@ -69,6 +84,7 @@ export function servedAccounts(configured: readonly string[], registry: Registry
       status: entry?.status ?? 'active',
       configured: configuredSet.has(account),
       ...(entry ? { since: entry.since } : {}),
+      ...(entry?.onebot ? { onebot: entry.onebot } : {}),
     });
   }
   return served;
@@ -100,7 +116,15 @@ export function changeRegistry(
     );
   }
   const current = servedAccounts(configured, registry).find((served) => served.account === account);
-  const set = (status: AccountStatus): Registry => ({ ...registry, [account]: { status, since: nowMs } });
+  // A status change keeps the account's OneBot bot.
+  const set = (status: AccountStatus): Registry => ({
+    ...registry,
+    [account]: {
+      status,
+      since: nowMs,
+      ...(registry[account]?.onebot ? { onebot: registry[account].onebot } : {}),
+    },
+  });
   if (action === 'add') {
     if (current) return registry;
     if (servedAccounts(configured, registry).length >= MAX_ACCOUNTS) {
@@ -124,4 +148,21 @@ export function changeRegistry(
 
 function byNumber(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * The registry with `account`'s own OneBot bot set (`undefined`: back to the deployment's). The
+ * account must be served; its status stays as it is.
+ */
+export function setAccountOneBot(
+  configured: readonly string[],
+  registry: Registry,
+  account: string,
+  onebot: AccountOneBot | undefined,
+  nowMs: number,
+): Registry {
+  const current = servedAccounts(configured, registry).find((served) => served.account === account);
+  if (!current) throw new AccountChangeError('unknown_account', `account ${account} is not served here`);
+  const { onebot: _old, ...entry } = registry[account] ?? { status: current.status, since: nowMs };
+  return { ...registry, [account]: onebot ? { ...entry, onebot } : entry };
 }

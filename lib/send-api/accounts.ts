@@ -7,8 +7,10 @@
  * another container reaches this one within that long; one made here, at once.
  */
 import { z } from 'zod';
+import { ONEBOT_MODES } from '../onebot/quick-reply.ts';
 import {
   type AccountAction,
+  type AccountOneBot,
   type Registry,
   type ServedAccount,
   servedAccounts,
@@ -24,6 +26,12 @@ export interface RegistryStore {
     configured: readonly string[],
     action: AccountAction,
     account: string,
+    nowMs: number,
+  ): Promise<Registry>;
+  setOneBot(
+    configured: readonly string[],
+    account: string,
+    onebot: AccountOneBot | undefined,
     nowMs: number,
   ): Promise<Registry>;
 }
@@ -69,6 +77,13 @@ export class ServedAccounts {
     return (await this.list()).map((s) => s.account);
   }
 
+  /** Sets the account's own OneBot bot (undefined: the deployment's again); the account after it. */
+  async setOneBot(account: string, onebot: AccountOneBot | undefined): Promise<ServedAccount | undefined> {
+    const registry = await this.#store.setOneBot(this.#configured, account, onebot, this.#now());
+    this.#kept = { registry, at: this.#now() };
+    return servedAccounts(this.#configured, registry).find((s) => s.account === account);
+  }
+
   /** Applies the change; the account as listed after it, or undefined once removed. */
   async change(action: AccountAction, account: string): Promise<ServedAccount | undefined> {
     const registry = await this.#store.change(this.#configured, action, account, this.#now());
@@ -91,9 +106,37 @@ export const ADD_BODY = z.strictObject({
     .transform(String)
     .meta({ description: 'The QQ number to serve (a string, or a number).' }),
 });
-export const PATCH_BODY = z.strictObject({
-  status: z.enum(['active', 'paused'], { error: "expected 'active' or 'paused'" }),
-});
+const ONEBOT_BOT = z
+  .strictObject({
+    postUrl: z
+      .string()
+      .regex(/^https?:\/\/\S+$/, { error: 'expected an http or https URL' })
+      .nullable()
+      .meta({ description: "Where this account's events are posted; null: no OneBot bot for it." }),
+    mode: z.enum(ONEBOT_MODES, { error: `expected one of ${ONEBOT_MODES.join(', ')}` }).optional(),
+    format: z.enum(['string', 'array'], { error: "expected 'string' or 'array'" }).optional(),
+  })
+  .nullable()
+  .meta({
+    description: "The account's own OneBot bot, over the deployment's; null: the deployment's again.",
+  });
+
+export const PATCH_BODY = z
+  .strictObject({
+    status: z.enum(['active', 'paused'], { error: "expected 'active' or 'paused'" }).optional(),
+    onebot: ONEBOT_BOT.optional(),
+  })
+  .refine((body) => body.status !== undefined || body.onebot !== undefined, {
+    error: 'expected "status" or "onebot"',
+  })
+  .meta({ description: 'At least one of status and onebot.', minProperties: 1 });
+
+/** What `PATCH /v1/accounts/{account}` changes. */
+export interface AccountPatch {
+  readonly action?: 'pause' | 'resume';
+  /** null: back to the deployment's bot. */
+  readonly onebot?: AccountOneBot | null;
+}
 
 /** `POST /v1/accounts`: `{"account": "123456"}` (a number is taken too). */
 export function parseAddAccount(body: string | undefined): string {
@@ -103,12 +146,30 @@ export function parseAddAccount(body: string | undefined): string {
   return parsed.data.account;
 }
 
-/** `PATCH /v1/accounts/{account}`: `{"status": "paused"}` or `{"status": "active"}`. */
-export function parsePatchAccount(body: string | undefined): 'pause' | 'resume' {
+/**
+ * `PATCH /v1/accounts/{account}`: `{"status": "paused" | "active"}`, and/or `{"onebot": {"postUrl":
+ * …, "mode"?: …, "format"?: …} | null}`.
+ */
+export function parsePatchAccount(body: string | undefined): AccountPatch {
   const json = parseJsonBody(body);
   const parsed = PATCH_BODY.safeParse(json);
   if (!parsed.success) throw bodyError(parsed.error.issues, json);
-  return parsed.data.status === 'paused' ? 'pause' : 'resume';
+  const { status, onebot } = parsed.data;
+  return {
+    ...(status === undefined ? {} : { action: status === 'paused' ? 'pause' : 'resume' }),
+    ...(onebot === undefined
+      ? {}
+      : {
+          onebot:
+            onebot === null
+              ? null
+              : {
+                  postUrl: onebot.postUrl,
+                  ...(onebot.mode ? { mode: onebot.mode } : {}),
+                  ...(onebot.format ? { format: onebot.format } : {}),
+                },
+        }),
+  };
 }
 
 /** The first problem, named by its field: `required` when the body lacks it. */
@@ -116,7 +177,13 @@ function bodyError(issues: readonly z.core.$ZodIssue[], json: unknown): InvalidR
   const issue = issues[0];
   if (issue?.code === 'unrecognized_keys') return new InvalidRequestError('body', 'unknown field');
   const [name] = issue?.path ?? [];
-  if (name === undefined) return new InvalidRequestError('body', 'expected a JSON object');
+  // A rule over the whole body (`refine`) names itself; anything else at the top is not an object.
+  if (name === undefined) {
+    return new InvalidRequestError(
+      'body',
+      issue?.code === 'custom' ? issue.message : 'expected a JSON object',
+    );
+  }
   const given = typeof json === 'object' && json !== null && String(name) in json;
   return new InvalidRequestError(String(name), given ? (issue?.message ?? 'invalid') : 'required');
 }

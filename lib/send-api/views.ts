@@ -77,5 +77,6 @@ export function accountView(served: ServedAccount) {
     status: served.status,
     configured: served.configured,
     ...(served.since === undefined ? {} : { since: isoTime(served.since) }),
+    ...(served.onebot === undefined ? {} : { onebot: served.onebot }),
   };
 }

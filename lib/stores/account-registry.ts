@@ -10,7 +10,13 @@
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { type AccountAction, changeRegistry, type Registry } from '../pipeline/accounts.ts';
+import {
+  type AccountAction,
+  type AccountOneBot,
+  changeRegistry,
+  type Registry,
+  setAccountOneBot,
+} from '../pipeline/accounts.ts';
 import { changeAtRevision } from './revision-put.ts';
 
 export interface AccountRegistryOptions {
@@ -24,6 +30,13 @@ export const REGISTRY_KEY = '#registry';
 const ENTRY = z.object({
   status: z.enum(['active', 'paused', 'removed']),
   since: z.number().int().nonnegative(),
+  onebot: z
+    .object({
+      postUrl: z.string().url().nullable(),
+      mode: z.enum(['rules_first', 'onebot_only', 'both']).optional(),
+      format: z.enum(['string', 'array']).optional(),
+    })
+    .optional(),
 });
 const ENTRIES = z.record(z.string().regex(/^[1-9][0-9]{4,11}$/, 'not a QQ number'), ENTRY);
 
@@ -73,12 +86,27 @@ export class DynamoAccountRegistry {
     account: string,
     nowMs: number,
   ): Promise<Registry> {
+    return this.#update((entries) => changeRegistry(configured, entries, action, account, nowMs));
+  }
+
+  /** Sets (or, with undefined, clears) the account's own OneBot bot (`setAccountOneBot`). */
+  async setOneBot(
+    configured: readonly string[],
+    account: string,
+    onebot: AccountOneBot | undefined,
+    nowMs: number,
+  ): Promise<Registry> {
+    return this.#update((entries) => setAccountOneBot(configured, entries, account, onebot, nowMs));
+  }
+
+  /** The registry read, changed by `change` (the same object: nothing to write) and written at its revision. */
+  async #update(change: (entries: Registry) => Registry): Promise<Registry> {
     return changeAtRevision(this.#doc, this.#table, async (put) => {
       const { Item } = await this.#doc.send(
         new GetCommand({ TableName: this.#table, Key: { account: REGISTRY_KEY }, ConsistentRead: true }),
       );
       const { entries, revision } = entriesOf(Item);
-      const changed = changeRegistry(configured, entries, action, account, nowMs);
+      const changed = change(entries);
       if (changed === entries) return entries;
       return (await put({ account: REGISTRY_KEY, entries: changed }, revision)) ? changed : undefined;
     });

@@ -144,3 +144,42 @@ it('gets friend, group and discussion messages, answers by quick reply and by ac
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   expect(pongCount()).toBe(2);
 }, 120_000);
+
+it("an account's own bot, set through the API, gets its events instead of the deployment's", async () => {
+  // A second bot, with its own server, for account 20001 only.
+  const own: Received[] = [];
+  const second = new CQHttp({ secret: SECRET });
+  second.on('message', (context: Received) => {
+    own.push(context);
+    return { reply: 'from its own bot' };
+  });
+  const ownServer = createServer(second.app.callback());
+  await new Promise<void>((resolve) => ownServer.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(ownServer.address() as { port: number }).port}/`;
+    const set = await fetch(`${bot.runtime.sendApiUrl}/v1/accounts/20001`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${bot.runtime.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ onebot: { postUrl: url, mode: 'onebot_only' } }),
+    });
+    expect(set.status).toBe(200);
+    // The consumer reads the registry at most every 10 s: once it has, the events go to the own bot.
+    const deadline = Date.now() + 30_000;
+    let n = 0;
+    while (own.length === 0) {
+      if (Date.now() > deadline) throw new Error('the own bot got nothing');
+      bot.inject({ type: 'friend', from: 'Alice', text: `hello ${n++}` });
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    const reply = await bot.waitForSent((m) => m.text === 'from its own bot');
+    expect(reply.to.name).toBe('Alice');
+    expect(own[0]).toMatchObject({ message_type: 'private', self_id: 20_001 });
+    // Once moved, nothing more reaches the deployment's bot.
+    const moved = received.length;
+    bot.inject({ type: 'friend', from: 'Alice', text: 'only to the own bot' });
+    await bot.waitForSent((m) => m.text === 'from its own bot' && m.msgId !== reply.msgId);
+    expect(received.length).toBe(moved);
+  } finally {
+    await new Promise((resolve) => ownServer.close(resolve));
+  }
+}, 60_000);

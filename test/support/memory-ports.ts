@@ -5,7 +5,13 @@
  */
 
 import { EMPTY_IDS, type IdKind, type IdTable, withIds } from '../../lib/onebot/ids.ts';
-import { type AccountAction, changeRegistry, type Registry } from '../../lib/pipeline/accounts.ts';
+import {
+  type AccountAction,
+  type AccountOneBot,
+  changeRegistry,
+  type Registry,
+  setAccountOneBot,
+} from '../../lib/pipeline/accounts.ts';
 import type {
   IdempotencyClaim,
   IdempotencyStore,
@@ -156,6 +162,15 @@ export class MemoryAccountRegistry {
     nowMs: number,
   ): Promise<Registry> {
     this.registry = changeRegistry(configured, this.registry, action, account, nowMs);
+    return this.registry;
+  }
+  async setOneBot(
+    configured: readonly string[],
+    account: string,
+    onebot: AccountOneBot | undefined,
+    nowMs: number,
+  ): Promise<Registry> {
+    this.registry = setAccountOneBot(configured, this.registry, account, onebot, nowMs);
     return this.registry;
   }
 }

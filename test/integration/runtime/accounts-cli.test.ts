@@ -122,6 +122,32 @@ describe('npm run accounts', () => {
     expect(twice.out).toBe('');
   }, 30_000);
 
+  it("sets an account's own OneBot bot, listed with it; --none and --default", async () => {
+    const set = await accounts([
+      'onebot',
+      runtime.account,
+      '--url',
+      'http://127.0.0.1:9/onebot',
+      '--mode',
+      'both',
+      ...where,
+    ]);
+    expect(set.code, set.err).toBe(0);
+    expect(set.out).toBe(
+      `${runtime.account}: its events go to http://127.0.0.1:9/onebot (both) within 10 s\n`,
+    );
+    const list = await accounts(['list', ...where]);
+    expect(list.out).toMatch(/\bonebot$/m);
+    expect(list.out).toContain('http://127.0.0.1:9/onebot (both)');
+    const none = await accounts(['onebot', runtime.account, '--none', ...where]);
+    expect(none.out).toMatch(/no OneBot bot; its messages are answered by the rules alone/);
+    expect((await accounts(['list', ...where])).out).toMatch(/\bnone$/m);
+    const back = await accounts(['onebot', runtime.account, '--default', ...where]);
+    expect(back.code).toBe(0);
+    // No account has a bot of its own: no OneBot column.
+    expect((await accounts(['list', ...where])).out).not.toMatch(/onebot/);
+  });
+
   it('refuses bad arguments with exit 2, the usage, and nothing sent or changed', async () => {
     const before = await listed();
     const cases: [string[], Record<string, string>, RegExp][] = [

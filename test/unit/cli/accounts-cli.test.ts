@@ -50,9 +50,9 @@ describe('parseAccountsArgs', () => {
   });
 
   it('names what is wrong with the command and its number', () => {
-    expect(problem([])).toBe('say what to do: list, add, pause, resume, remove');
+    expect(problem([])).toBe('say what to do: list, add, pause, resume, remove, onebot');
     expect(problem(['enable', '30001'])).toBe(
-      'unknown command "enable" (commands: list, add, pause, resume, remove)',
+      'unknown command "enable" (commands: list, add, pause, resume, remove, onebot)',
     );
     expect(problem(['add'])).toBe('add needs the QQ number: add N');
     for (const bad of ['0123', '1234', '1234567890123', '3000l', '30001.0', '３0001']) {
@@ -60,6 +60,37 @@ describe('parseAccountsArgs', () => {
     }
     expect(problem(['list', '30001'])).toBe('list takes no QQ number (given: 30001)');
     expect(problem(['add', '30001', '30002'])).toBe('one command at a time: 30002 is left over');
+  });
+
+  it('onebot: exactly one of --url, --none, --default; mode and format with a URL, each checked', () => {
+    expect(
+      parseAccountsArgs(['onebot', '30001', '--url', 'http://bot/', '--mode', 'both', ...API], TOKEN),
+    ).toMatchObject({
+      command: 'onebot',
+      account: '30001',
+      onebot: { postUrl: 'http://bot/', mode: 'both' },
+    });
+    expect(parseAccountsArgs(['onebot', '30001', '--none', ...API], TOKEN)).toMatchObject({
+      onebot: { postUrl: null },
+    });
+    expect(parseAccountsArgs(['onebot', '30001', '--default', ...API], TOKEN)).toMatchObject({
+      onebot: null,
+    });
+    expect(problem(['onebot', '30001'])).toBe('onebot needs exactly one of --url URL, --none or --default');
+    expect(problem(['onebot', '30001', '--none', '--default'])).toBe(
+      'onebot needs exactly one of --url URL, --none or --default',
+    );
+    expect(problem(['onebot', '30001', '--none', '--mode', 'both'])).toBe(
+      '--mode and --format go with --url',
+    );
+    expect(problem(['onebot', '30001', '--url', 'ftp://x'])).toBe(
+      '--url must be an http or https URL, not "ftp://x"',
+    );
+    expect(problem(['onebot', '30001', '--url', 'http://x/', '--mode', 'all'])).toMatch(/^--mode must be/);
+    expect(problem(['onebot', '30001', '--url', 'http://x/', '--format', 'xml'])).toMatch(
+      /^--format must be/,
+    );
+    expect(problem(['pause', '30001', '--url', 'http://x/'])).toBe('--url goes with the onebot command');
   });
 
   it('names what is wrong with the flags', () => {

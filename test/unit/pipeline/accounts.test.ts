@@ -8,6 +8,7 @@ import {
   MAX_ACCOUNTS,
   type Registry,
   servedAccounts,
+  setAccountOneBot,
 } from '../../../lib/pipeline/accounts.ts';
 
 const T = 1_700_000_000_000;
@@ -49,6 +50,21 @@ describe('changeRegistry', () => {
     const resumed = changeRegistry(['20001'], paused, 'resume', '20001', T + 4);
     expect(activeAccounts(['20001'], resumed)).toEqual(['20001', '30001']);
     expect(changeRegistry(['20001'], resumed, 'resume', '20001', T + 5)).toBe(resumed);
+  });
+
+  it('sets an account its own OneBot bot, kept through pause and resume, cleared back to the deployment’s', () => {
+    const own = { postUrl: 'http://bot/', mode: 'both' as const };
+    const set = setAccountOneBot(['20001'], {}, '20001', own, T);
+    expect(servedAccounts(['20001'], set)).toEqual([
+      { account: '20001', status: 'active', configured: true, since: T, onebot: own },
+    ]);
+    const paused = changeRegistry(['20001'], set, 'pause', '20001', T + 1);
+    expect(paused['20001']).toEqual({ status: 'paused', since: T + 1, onebot: own });
+    expect(setAccountOneBot(['20001'], paused, '20001', undefined, T + 2)['20001']).toEqual({
+      status: 'paused',
+      since: T + 1,
+    });
+    expect(() => setAccountOneBot(['20001'], {}, '30001', own, T)).toThrow(AccountChangeError);
   });
 
   it('forgets an added account when removed, so removals never fill the item', () => {

@@ -549,6 +549,39 @@ describe('accounts: GET, POST /v1/accounts, PATCH and DELETE /v1/accounts/{accou
     expect(sender.calls).toHaveLength(1);
   });
 
+  it('sets an account its own OneBot bot (listed with it), or null for none; {} names what is missing', async () => {
+    const set = await send('PATCH', `/v1/accounts/${ACCOUNT}`, {
+      onebot: { postUrl: 'http://127.0.0.1:8080/onebot', mode: 'onebot_only' },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({
+      account: ACCOUNT,
+      status: 'active',
+      onebot: { postUrl: 'http://127.0.0.1:8080/onebot', mode: 'onebot_only' },
+    });
+    expect((await get('/v1/accounts')).body.accounts[0].onebot).toEqual({
+      postUrl: 'http://127.0.0.1:8080/onebot',
+      mode: 'onebot_only',
+    });
+    const both = await send('PATCH', `/v1/accounts/${ACCOUNT}`, {
+      status: 'paused',
+      onebot: { postUrl: null },
+    });
+    expect(both.body).toMatchObject({ status: 'paused', onebot: { postUrl: null } });
+    expect((await send('PATCH', `/v1/accounts/${ACCOUNT}`, { onebot: null })).body).not.toHaveProperty(
+      'onebot',
+    );
+    expect((await send('PATCH', `/v1/accounts/${ACCOUNT}`, {})).body).toMatchObject({
+      field: 'body',
+      reason: 'expected "status" or "onebot"',
+    });
+    expect(
+      (await send('PATCH', `/v1/accounts/${ACCOUNT}`, { onebot: { postUrl: 'ftp://x' } })).body,
+    ).toMatchObject({
+      field: 'onebot',
+    });
+  });
+
   it('removes: no longer listed nor served; the removal of a configured account is kept; added back', async () => {
     await send('POST', '/v1/accounts', { account: '30001' });
     expect((await send('DELETE', `/v1/accounts/${ACCOUNT}`)).body).toEqual({
@@ -678,6 +711,77 @@ describe('OneBot v11 actions: /onebot/v11/{action} and /onebot/v11/{account}/{ac
     });
     expect(segments.body.status).toBe('ok');
     expect(sender.calls.at(-1)?.text).toBe('@Alice see you');
+  });
+
+  it('every action: its data with valid parameters, 100 naming each missing one, the envelope each time', async () => {
+    await action('GET', '/onebot/v11/get_friend_list');
+    await action('GET', '/onebot/v11/get_group_list');
+    const ok: [string, Record<string, unknown>, unknown][] = [
+      ['get_login_info', {}, { user_id: 20001, nickname: 'DemoBot' }],
+      ['get_status', {}, { online: true, good: true, state: 'online' }],
+      ['get_version_info', {}, expect.objectContaining({ protocol_version: 'v11' })],
+      ['can_send_image', {}, { yes: false }],
+      ['can_send_record', {}, { yes: false }],
+      [
+        'get_friend_list',
+        {},
+        expect.arrayContaining([{ user_id: 1_000_001, nickname: 'Alice', remark: 'Ali' }]),
+      ],
+      ['get_group_list', {}, [expect.objectContaining({ group_id: 1_000_004, group_name: 'Hiking Club' })]],
+      [
+        'get_group_info',
+        { group_id: 1_000_004 },
+        expect.objectContaining({ group_name: 'Hiking Club', member_count: 1 }),
+      ],
+      [
+        'get_group_member_list',
+        { group_id: 1_000_004 },
+        [expect.objectContaining({ nickname: 'Trail Boss', role: 'member' })],
+      ],
+      ['send_private_msg', { user_id: 1_000_001, message: 'a' }, { message_id: expect.any(Number) }],
+      ['send_group_msg', { group_id: 1_000_004, message: 'b' }, { message_id: expect.any(Number) }],
+      ['send_msg', { user_id: 1_000_001, message: 'c' }, { message_id: expect.any(Number) }],
+    ];
+    for (const [name, params, data] of ok) {
+      clock += 3_000;
+      const answer = await action('POST', `/onebot/v11/${name}`, { ...params, echo: name });
+      expect(answer.body, name).toEqual({
+        status: 'ok',
+        retcode: 0,
+        data,
+        message: '',
+        wording: '',
+        echo: name,
+      });
+    }
+    const member = (await action('POST', '/onebot/v11/get_group_member_list', { group_id: 1_000_004 })).body
+      .data[0];
+    expect(
+      (
+        await action('POST', '/onebot/v11/get_group_member_info', {
+          group_id: 1_000_004,
+          user_id: member.user_id,
+        })
+      ).body.data,
+    ).toEqual(member);
+    const missing: [string, Record<string, unknown>, string][] = [
+      ['get_group_info', {}, 'group_id: required'],
+      ['get_group_member_list', {}, 'group_id: required'],
+      ['get_group_member_info', { group_id: 1_000_004 }, 'user_id: required'],
+      ['send_private_msg', { message: 'x' }, 'user_id: required'],
+      ['send_group_msg', { message: 'x' }, 'group_id: required'],
+      ['send_discuss_msg', { message: 'x' }, 'discuss_id: required'],
+      ['send_discuss_msg', { discuss_id: 5, message: 'x' }, 'discuss_id 5 is not a discussion in this login'],
+    ];
+    for (const [name, params, message] of missing) {
+      const answer = await action('POST', `/onebot/v11/${name}`, params);
+      expect(answer.body, name).toMatchObject({
+        status: 'failed',
+        retcode: message.includes('required') ? 100 : 102,
+        message,
+        data: null,
+      });
+    }
   });
 
   it('answers failed, never a 5xx, for what SmartQQ cannot do or a bad parameter; 200 with the envelope', async () => {
