@@ -126,12 +126,8 @@ const CONTEXT = z.object({
   smartqqPtloginUrl: ENV.SMARTQQ_PTLOGIN_URL,
   smartqqSweb2Url: ENV.SMARTQQ_SWEB2_URL,
   smartqqD1web2Url: ENV.SMARTQQ_D1WEB2_URL,
-  // The functions take any URL, but the consumer posts with fetch, which speaks only http and https.
-  // A URL that does not parse at all is left to ENV's own message.
-  onebotPostUrl: ENV.ONEBOT_POST_URL.refine(
-    (url) => url === undefined || !URL.canParse(url) || ['http:', 'https:'].includes(new URL(url).protocol),
-    { error: 'expected an http or https URL' },
-  ),
+  // The functions' own rule (lib/onebot/post.ts postUrlProblem): http or https, no user or password.
+  onebotPostUrl: ENV.ONEBOT_POST_URL,
   onebotMode: ENV.ONEBOT_MODE,
   onebotPostFormat: ENV.ONEBOT_POST_FORMAT,
 });

@@ -4,6 +4,7 @@
  * needs; the CDK stack and the local runtime set the same names.
  */
 import { z } from 'zod';
+import { postUrlProblem } from './onebot/post.ts';
 import { REAL_HOSTS, type SmartQQHosts, singleBaseHosts } from './smartqq/endpoints.ts';
 
 export class ConfigError extends Error {
@@ -70,7 +71,12 @@ export const ENV = {
    * and the bot when none answered; `onebot_only`; `both`), and the event's `message` as a CQ code
    * string or an array of segments.
    */
-  ONEBOT_POST_URL: optionalUrl,
+  ONEBOT_POST_URL: z
+    .string()
+    .refine((url) => postUrlProblem(url) === undefined, {
+      error: (issue) => postUrlProblem(String(issue.input)) ?? 'invalid',
+    })
+    .optional(),
   ONEBOT_SECRET: z.string().min(1).optional(),
   /** ONEBOT_SECRET from Secrets Manager (the stack's generated secret): its SecretString. */
   ONEBOT_SECRET_ID: z.string().min(1).optional(),

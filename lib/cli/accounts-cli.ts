@@ -23,6 +23,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { postUrlProblem } from '../onebot/post.ts';
 import { QQ_NUMBER_PATTERN } from '../send-api/errors.ts';
 import {
   API_TARGET_OPTIONS,
@@ -154,8 +155,8 @@ function onebotFlags(
   if (values.default) return null;
   if (values.none) return { postUrl: null };
   const url = values.url as string;
-  if (!/^https?:\/\/\S+$/.test(url))
-    throw new UsageError(`--url must be an http or https URL, not ${JSON.stringify(url)}`);
+  const problem = postUrlProblem(url);
+  if (problem !== undefined) throw new UsageError(`--url: ${problem}`);
   const mode = values.mode as string | undefined;
   if (mode !== undefined && !['rules_first', 'onebot_only', 'both'].includes(mode)) {
     throw new UsageError(`--mode must be rules_first, onebot_only or both, not ${JSON.stringify(mode)}`);

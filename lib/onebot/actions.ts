@@ -20,9 +20,9 @@ import {
   SessionOfflineError,
   UpstreamSendError,
 } from '../send-api/errors.ts';
-import type { SendRequest } from '../send-api/request.ts';
+import { MAX_TEXT_CHARS, type SendRequest } from '../send-api/request.ts';
 import type { SendReport } from '../send-api/send-message.ts';
-import { findByKey, type IdKind, type IdTable, keyOf, keysOf } from './ids.ts';
+import { findByKey, type IdKind, type IdTable, idOf, keyOf, keysOf } from './ids.ts';
 import { MessageFormatError, readMessageParam, toSendableText } from './message.ts';
 
 export interface ActionResult {
@@ -159,7 +159,7 @@ async function dispatch(
       const ids = await deps.ids.ensure(deps.account, { people: keys });
       return ok(
         contacts.friends.map((friend, i) => ({
-          user_id: ids.people[keys[i] as string],
+          user_id: idOf(ids, 'people', keys[i]),
           nickname: friend.nick,
           remark: friend.markname ?? '',
         })),
@@ -172,7 +172,7 @@ async function dispatch(
       const counts = await Promise.all(contacts.groups.map((g) => memberCount(deps, contacts, g.gid)));
       return ok(
         contacts.groups.map((group, i) =>
-          groupInfo(ids.groups[keys[i] as string] as number, group.name, counts[i]),
+          groupInfo(idOf(ids, 'groups', keys[i]) as number, group.name, counts[i]),
         ),
       );
     }
@@ -190,7 +190,7 @@ async function dispatch(
       const keys = keysOf(members.map(([, name]) => name));
       const ids = await deps.ids.ensure(deps.account, { people: keys });
       return ok(
-        members.map(([, name], i) => memberInfo(groupId, ids.people[keys[i] as string] as number, name)),
+        members.map(([, name], i) => memberInfo(groupId, idOf(ids, 'people', keys[i]) as number, name)),
       );
     }
     case 'get_group_member_info': {
@@ -267,6 +267,10 @@ async function sendTo(
       to: { uin: roomId },
       text,
     };
+  }
+  // As the send API's: a longer text is a document, not a chat message, and would flood the chat.
+  if ([...request.text].length > MAX_TEXT_CHARS) {
+    throw new ActionError(100, `message: too long: at most ${MAX_TEXT_CHARS} characters`);
   }
   const report = await deps.send(request);
   const outcome = report.outcome;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { ContactsCache, InboundMessage } from '../pipeline/ports.ts';
 import { parseFaceMarkers } from '../smartqq/content.ts';
-import { type IdKind, type IdTable, keysOf } from './ids.ts';
+import { type IdKind, type IdTable, idOf, keysOf } from './ids.ts';
 import { type MessageSegment, receivedSegments, toCqString } from './message.ts';
 
 export type PostMessageFormat = 'string' | 'array';
@@ -54,7 +54,7 @@ export function messageEvent(
 ): MessageEvent {
   const segments: MessageSegment[] = receivedSegments(parseFaceMarkers(message.text));
   const raw = toCqString(segments);
-  const userId = (keys.people !== undefined ? ids.people[keys.people] : undefined) ?? 0;
+  const userId = idOf(ids, 'people', keys.people) ?? 0;
   const common = {
     time: message.time,
     self_id: Number(message.account),
@@ -74,7 +74,7 @@ export function messageEvent(
       ...common,
       message_type: 'group',
       sub_type: 'normal',
-      group_id: (keys.groups !== undefined ? ids.groups[keys.groups] : undefined) ?? 0,
+      group_id: idOf(ids, 'groups', keys.groups) ?? 0,
       anonymous: null,
       sender: { ...sender, card: message.senderName, role: 'member' },
     };
@@ -82,7 +82,7 @@ export function messageEvent(
   return {
     ...common,
     message_type: 'discuss',
-    discuss_id: (keys.discussions !== undefined ? ids.discussions[keys.discussions] : undefined) ?? 0,
+    discuss_id: idOf(ids, 'discussions', keys.discussions) ?? 0,
     sender,
   };
 }

@@ -43,11 +43,22 @@ export function withIds(table: IdTable, kind: IdKind, keys: readonly string[]): 
   let next = table.next;
   let added: Record<string, number> | undefined;
   for (const key of keys) {
-    if (table[kind][key] !== undefined || added?.[key] !== undefined) continue;
+    if (Object.hasOwn(table[kind], key) || (added && Object.hasOwn(added, key))) continue;
     added ??= {};
-    added[key] = next++;
+    // Defined, not assigned: a name such as `__proto__` is a key like any other.
+    Object.defineProperty(added, key, {
+      value: next++,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return added ? { ...table, [kind]: { ...table[kind], ...added }, next } : table;
+}
+
+/** The id of a key, if it has one (a name like `constructor` is a name, not an object's member). */
+export function idOf(table: IdTable, kind: IdKind, key: string | undefined): number | undefined {
+  return key !== undefined && Object.hasOwn(table[kind], key) ? table[kind][key] : undefined;
 }
 
 /** The key an id stands for, if any. */

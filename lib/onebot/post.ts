@@ -31,6 +31,19 @@ export class EventPostError extends Error {
   override readonly name = 'EventPostError';
 }
 
+/**
+ * What is wrong with a URL to post events to, or undefined when it will do: http or https, and no
+ * user or password in it (fetch refuses those, and its error would repeat them). One rule for the
+ * API, the CLI, the environment and the stored registry.
+ */
+export function postUrlProblem(url: string): string | undefined {
+  if (!URL.canParse(url)) return 'not a URL';
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'expected an http or https URL';
+  if (parsed.username !== '' || parsed.password !== '') return 'no user or password in the URL, please';
+  return undefined;
+}
+
 export function httpEventPoster(options: HttpEventPosterOptions): EventPoster {
   const doFetch = options.fetch ?? fetch;
   return {
@@ -51,9 +64,8 @@ export function httpEventPoster(options: HttpEventPosterOptions): EventPoster {
           signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
         });
       } catch (err) {
-        throw new EventPostError(
-          `the bot at ${origin(options.url)} did not answer: ${(err as Error).message}`,
-        );
+        // Its reason in words of our own: fetch's message may repeat the whole URL.
+        throw new EventPostError(`the bot at ${origin(options.url)} did not answer: ${failureOf(err)}`);
       }
       const text = await response.text();
       if (response.status < 200 || response.status > 299) {
@@ -71,6 +83,14 @@ export function httpEventPoster(options: HttpEventPosterOptions): EventPoster {
       }
     },
   };
+}
+
+function failureOf(err: unknown): string {
+  const error = err as { name?: string; cause?: { code?: unknown; message?: unknown } };
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'no answer in time';
+  // The system error's code alone (ECONNREFUSED, ENOTFOUND): never the rest of a message.
+  const code = error.cause?.code ?? /\b(E[A-Z]{3,})\b/.exec(String(error.cause?.message ?? ''))?.[1];
+  return typeof code === 'string' && /^E[A-Z_]+$/.test(code) ? code : 'the connection failed';
 }
 
 /** The URL without its path or query, which may hold a token. */

@@ -73,8 +73,11 @@ export interface ReplierDeps {
   readonly onebot?: OneBotReplies;
 }
 
-/** The rule a OneBot quick reply is sent as: its claims, cooldowns (none) and transcript line. */
-const ONEBOT_RULE = { id: 'onebot', cooldownChatSeconds: 0, cooldownSenderSeconds: 0 } as RuleMatch['rule'];
+/**
+ * The rule a OneBot quick reply is sent as: its claims, cooldowns (none) and transcript line. Its id
+ * is outside the rule-id alphabet, so no rule's claims can take the bot's.
+ */
+const ONEBOT_RULE = { id: '#onebot', cooldownChatSeconds: 0, cooldownSenderSeconds: 0 } as RuleMatch['rule'];
 
 /** How long a tripped circuit breaker keeps a conversation silent. */
 export const BREAKER_OPEN_MS = 5 * 60_000;
@@ -150,11 +153,16 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
     botNames: botNamesIn(record, message, members),
   };
   const ruleMatches = deps.onebot?.mode === 'onebot_only' ? [] : ruleSet.match(incoming, Math.random);
-  // The bot is asked first, before anything is sent: a post that fails leaves nothing half done.
-  const ownMessage = message.fromBot === true || record.contacts.selfUins.includes(message.senderUin);
+  // The bot is asked first, before anything is sent: a post that fails leaves nothing half done. Not
+  // about the bot's own words: its echo may come from an unlisted "virtual" sender (docs/protocol.md
+  // §4), which the poller has already looked up again — still unlisted, it is the echo.
+  const ownMessage =
+    message.fromBot === true ||
+    record.contacts.selfUins.includes(message.senderUin) ||
+    !senderListed(record, message, members);
   const quick =
     deps.onebot && !ownMessage && asksOneBot(deps.onebot.mode, ruleMatches.length > 0)
-      ? await askOneBot(message, record.contacts, members, deps.onebot, deps.log)
+      ? await askOneBotOnce(message, record, members, deps.onebot, deps)
       : undefined;
   const matches =
     quick === undefined
@@ -199,6 +207,48 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
     }
   }
   return { replies, skipped };
+}
+
+/**
+ * The bot is asked about a message once, whatever its retries: the post is claimed under
+ * `onebot|<event key>` and its quick reply kept there, so a retried record (a relink, a send turn
+ * further off, a redelivery) reuses the answer instead of posting again — a bot that answers by
+ * action would otherwise send twice. A post that failed gives its claim back (the record is retried);
+ * one whose consumer died during it is taken as delivered, without a quick reply.
+ */
+async function askOneBotOnce(
+  message: InboundMessage,
+  record: SessionRecord,
+  members: MemberList | undefined,
+  onebot: OneBotReplies,
+  deps: ReplierDeps,
+): Promise<string | undefined> {
+  const now = deps.now ?? Date.now;
+  const key = `onebot|${message.key}`;
+  const claim = await deps.idempotency.claim<{ reply?: string }>(key, IN_PROGRESS_SECONDS, now());
+  if (claim.status === 'done') return claim.result.reply;
+  if (claim.status === 'in_progress')
+    throw new RetryLaterError('the OneBot bot is being asked by another consumer');
+  if (claim.status === 'lapsed') {
+    deps.log.warn('the OneBot post was attempted before: taken as delivered, not posted again');
+    await deps.idempotency.complete(key, {}, REPLY_RECORD_SECONDS, now());
+    return undefined;
+  }
+  let reply: string | undefined;
+  try {
+    reply = await askOneBot(
+      message,
+      record.contacts as NonNullable<SessionRecord['contacts']>,
+      members,
+      onebot,
+      deps.log,
+    );
+  } catch (err) {
+    await deps.idempotency.release(key);
+    throw err;
+  }
+  await deps.idempotency.complete(key, reply === undefined ? {} : { reply }, REPLY_RECORD_SECONDS, now());
+  return reply;
 }
 
 /**

@@ -7,6 +7,7 @@
  * another container reaches this one within that long; one made here, at once.
  */
 import { z } from 'zod';
+import { postUrlProblem } from '../onebot/post.ts';
 import { ONEBOT_MODES } from '../onebot/quick-reply.ts';
 import {
   type AccountAction,
@@ -110,7 +111,10 @@ const ONEBOT_BOT = z
   .strictObject({
     postUrl: z
       .string()
-      .regex(/^https?:\/\/\S+$/, { error: 'expected an http or https URL' })
+      .refine((url) => postUrlProblem(url) === undefined, {
+        error: (issue) => postUrlProblem(String(issue.input)) ?? 'invalid',
+      })
+      .meta({ format: 'uri' })
       .nullable()
       .meta({ description: "Where this account's events are posted; null: no OneBot bot for it." }),
     mode: z.enum(ONEBOT_MODES, { error: `expected one of ${ONEBOT_MODES.join(', ')}` }).optional(),

@@ -10,6 +10,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { postUrlProblem } from '../onebot/post.ts';
 import {
   type AccountAction,
   type AccountOneBot,
@@ -30,13 +31,19 @@ export const REGISTRY_KEY = '#registry';
 const ENTRY = z.object({
   status: z.enum(['active', 'paused', 'removed']),
   since: z.number().int().nonnegative(),
+  // An entry's OneBot bot that does not read back (written by hand, or by an older rule) is dropped,
+  // not the whole registry: every account's polling depends on this item.
   onebot: z
     .object({
-      postUrl: z.string().url().nullable(),
+      postUrl: z
+        .string()
+        .refine((url) => postUrlProblem(url) === undefined)
+        .nullable(),
       mode: z.enum(['rules_first', 'onebot_only', 'both']).optional(),
       format: z.enum(['string', 'array']).optional(),
     })
-    .optional(),
+    .optional()
+    .catch(undefined),
 });
 const ENTRIES = z.record(z.string().regex(/^[1-9][0-9]{4,11}$/, 'not a QQ number'), ENTRY);
 

@@ -145,7 +145,8 @@ describe('readBotConfig (CDK context)', () => {
     });
 
     it.each([
-      [{ onebotPostUrl: 'bot.example/onebot' }, /'onebotPostUrl': Invalid URL/],
+      [{ onebotPostUrl: 'bot.example/onebot' }, /'onebotPostUrl': not a URL/],
+      [{ onebotPostUrl: 'https://bot:pw@bot.example/' }, /'onebotPostUrl': no user or password in the URL/],
       [{ onebotPostUrl: 'ftp://bot.example/onebot' }, /'onebotPostUrl': expected an http or https URL/],
       [{ onebotPostUrl: 'javascript:alert(1)' }, /'onebotPostUrl': expected an http or https URL/],
       [{ onebotPostUrl: 8080 }, /'onebotPostUrl'/],

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EventPostError, httpEventPoster } from '../../../lib/onebot/post.ts';
+import { EventPostError, httpEventPoster, postUrlProblem } from '../../../lib/onebot/post.ts';
 
 interface Seen {
   readonly headers: IncomingMessage['headers'];
@@ -74,7 +74,25 @@ it('another status, no answer in time or no connection is an error naming the or
   expect(err).toBeInstanceOf(EventPostError);
   expect(err.message).toMatch(/did not answer/);
   expect(err.message).not.toContain('hidden');
-  await expect(httpEventPoster({ url: 'http://127.0.0.1:1/x' }).post(event)).rejects.toThrow(
-    /the bot at http:\/\/127\.0\.0\.1:1 did not answer/,
+  // A port nobody listens on (fetch refuses some ports outright, port 1 among them).
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise((resolve) => closed.close(resolve));
+  await expect(httpEventPoster({ url: `http://127.0.0.1:${port}/x` }).post(event)).rejects.toThrow(
+    `the bot at http://127.0.0.1:${port} did not answer: ECONNREFUSED`,
   );
+  expect(err.message).toBe(`the bot at ${base} did not answer: no answer in time`);
+  // fetch's own message would repeat the URL, password and all: never passed on.
+  const withPassword = await httpEventPoster({ url: 'http://bot:hunter2@127.0.0.1:1/x?access_token=s3cr3t' })
+    .post(event)
+    .catch((e: Error) => e);
+  expect((withPassword as Error).message).not.toMatch(/hunter2|s3cr3t/);
+});
+
+it('a URL to post to: http or https, no user or password', () => {
+  expect(postUrlProblem('https://bot.example/onebot?x=1')).toBeUndefined();
+  expect(postUrlProblem('http://bot.local:80800/')).toBe('not a URL');
+  expect(postUrlProblem('ftp://x/')).toBe('expected an http or https URL');
+  expect(postUrlProblem('https://u:p@x/')).toBe('no user or password in the URL, please');
 });

@@ -566,13 +566,34 @@ describe('a OneBot bot asked about each message (lib/onebot/quick-reply.ts)', ()
     ]);
   });
 
-  it('a redelivered message is posted again but its quick reply is not sent twice', async () => {
+  it('a redelivered or retried message is posted once, and its quick reply sent once', async () => {
     const bot = oneBot(() => ({ reply: 'once' }));
     const message = inbound('friend', 'tell me');
     await replyTo(message, withBot('onebot_only', bot.poster));
     expect(await replyTo(message, withBot('onebot_only', bot.poster))).toMatchObject({ replies: 0 });
-    expect(bot.posted).toHaveLength(2);
+    // A bot answering by action would send twice if it were asked twice.
+    expect(bot.posted).toHaveLength(1);
     expect(texts(await sent(sim))).toEqual(['friend:Alice:once']);
+  });
+
+  it('a post that failed is posted again on the retry (its claim given back)', async () => {
+    let fail = true;
+    const bot = oneBot(() =>
+      fail ? new Error('the bot at http://127.0.0.1:1 answered 502') : { reply: 'later' },
+    );
+    const message = inbound('friend', 'are you up?');
+    await expect(replyTo(message, withBot('onebot_only', bot.poster))).rejects.toThrow(/502/);
+    fail = false;
+    await replyTo(message, withBot('onebot_only', bot.poster));
+    expect(bot.posted).toHaveLength(2);
+    expect(texts(await sent(sim))).toEqual(['friend:Alice:later']);
+  });
+
+  it('the echo from a sender in no member list (the "virtual" send_uin) is not posted', async () => {
+    const bot = oneBot(() => ({ reply: 'no' }));
+    const unlisted = 987_654_321;
+    await replyTo(inbound('group', 'pong', unlisted), withBot('onebot_only', bot.poster));
+    expect(bot.posted).toHaveLength(0);
   });
 
   it('a post that fails fails the record before anything is sent (the queue tries again)', async () => {

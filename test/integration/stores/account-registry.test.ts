@@ -73,3 +73,27 @@ it('a malformed item is an error naming where, not an empty registry', async () 
   );
   await expect(reader.read()).rejects.toThrow(/entries\.30001\.status/);
 });
+
+it("an entry's OneBot bot that does not read back is dropped, not the registry (every account's polling reads it)", async () => {
+  const { reader, registry, names } = await stores();
+  await dynamo.doc.send(
+    new PutCommand({
+      TableName: names.sessions,
+      Item: {
+        account: REGISTRY_KEY,
+        entries: {
+          '30001': { status: 'active', since: T, onebot: { postUrl: 'http://bot.local:80800/' } },
+          '30002': { status: 'paused', since: T, onebot: { postUrl: 'https://ok.example/' } },
+        },
+        revision: 1,
+      },
+    }),
+  );
+  expect(await reader.read()).toEqual({
+    '30001': { status: 'active', since: T },
+    '30002': { status: 'paused', since: T, onebot: { postUrl: 'https://ok.example/' } },
+  });
+  // And it can be repaired through the store.
+  await registry.setOneBot(CONFIGURED, '30001', { postUrl: 'https://fixed.example/' }, T + 1);
+  expect((await reader.read())['30001']?.onebot).toEqual({ postUrl: 'https://fixed.example/' });
+});

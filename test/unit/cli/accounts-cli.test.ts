@@ -83,8 +83,9 @@ describe('parseAccountsArgs', () => {
     expect(problem(['onebot', '30001', '--none', '--mode', 'both'])).toBe(
       '--mode and --format go with --url',
     );
-    expect(problem(['onebot', '30001', '--url', 'ftp://x'])).toBe(
-      '--url must be an http or https URL, not "ftp://x"',
+    expect(problem(['onebot', '30001', '--url', 'ftp://x'])).toBe('--url: expected an http or https URL');
+    expect(problem(['onebot', '30001', '--url', 'https://bot:pw@x/'])).toBe(
+      '--url: no user or password in the URL, please',
     );
     expect(problem(['onebot', '30001', '--url', 'http://x/', '--mode', 'all'])).toMatch(/^--mode must be/);
     expect(problem(['onebot', '30001', '--url', 'http://x/', '--format', 'xml'])).toMatch(

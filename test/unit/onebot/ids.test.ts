@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { keysOfMessage, messageEvent, messageIdOf } from '../../../lib/onebot/events.ts';
-import { EMPTY_IDS, FIRST_ID, findByKey, keyOf, keysOf, withIds } from '../../../lib/onebot/ids.ts';
+import { EMPTY_IDS, FIRST_ID, findByKey, idOf, keyOf, keysOf, withIds } from '../../../lib/onebot/ids.ts';
 import type { ContactsCache, InboundMessage } from '../../../lib/pipeline/ports.ts';
 
 describe('stable ids', () => {
@@ -13,6 +13,14 @@ describe('stable ids', () => {
     ];
     expect(findByKey(friends, (f) => f.nick, 'Sam#2')?.uin).toBe(7);
     expect(findByKey(friends, (f) => f.nick, 'Bob')).toBeUndefined();
+  });
+
+  it('gives an id to any name, even one like an object member (constructor, __proto__, toString)', () => {
+    const table = withIds(EMPTY_IDS, 'people', ['constructor', '__proto__', 'toString']);
+    expect(idOf(table, 'people', 'constructor')).toBe(FIRST_ID);
+    expect(idOf(table, 'people', '__proto__')).toBe(FIRST_ID + 1);
+    expect(idOf(table, 'people', 'toString')).toBe(FIRST_ID + 2);
+    expect(idOf(EMPTY_IDS, 'people', 'constructor')).toBeUndefined();
   });
 
   it('gives each new key the next id once; a known key keeps its id; nothing new, the same table', () => {

@@ -798,6 +798,12 @@ describe('OneBot v11 actions: /onebot/v11/{action} and /onebot/v11/{account}/{ac
       ['send_private_msg', { user_id: 9_999_999, message: 'hi' }, 102, /not a friend in this login/],
       ['send_group_msg', { group_id: 9_999_999, message: 'hi' }, 102, /not a group in this login/],
       ['send_msg', { message_type: 'channel', message: 'hi' }, 100, /message_type/],
+      [
+        'send_private_msg',
+        { user_id: 1_000_001, message: '字'.repeat(2_001) },
+        100,
+        /too long: at most 2000 characters/,
+      ],
     ];
     await action('GET', '/onebot/v11/get_friend_list');
     for (const [name, params, retcode, message] of cases) {
