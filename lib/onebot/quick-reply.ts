@@ -20,6 +20,7 @@ export interface OneBotReplies {
   readonly format: PostMessageFormat;
   readonly ids: {
     ensure(account: string, want: Partial<Record<IdKind, readonly string[]>>): Promise<IdTable>;
+    read(account: string): Promise<IdTable>;
   };
   readonly poster: EventPoster;
 }
@@ -42,10 +43,20 @@ export async function askOneBot(
   log: PipelineLog,
 ): Promise<string | undefined> {
   const keys = keysOfMessage(message, contacts, members);
-  const ids = await onebot.ids.ensure(
-    message.account,
-    Object.fromEntries(Object.entries(keys).map(([kind, key]) => [kind, [key]])),
-  );
+  let ids: IdTable;
+  try {
+    ids = await onebot.ids.ensure(
+      message.account,
+      Object.fromEntries(Object.entries(keys).map(([kind, key]) => [kind, [key]])),
+    );
+  } catch (err) {
+    // The ids item full (DynamoDB's 400 KB, some 24,000 names) must not cost the message: it is
+    // posted with the ids known, a new name's as 0, and said once per message.
+    log.error('the OneBot ids could not be saved: posted with the ids known', {
+      reason: (err as Error).message,
+    });
+    ids = await onebot.ids.read(message.account);
+  }
   const event = messageEvent(message, keys, ids, onebot.format);
   const quick = await onebot.poster.post(event);
   if (quick?.reply === undefined || quick.reply === null || quick.reply === '') return undefined;

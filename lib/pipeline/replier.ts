@@ -160,30 +160,37 @@ export async function replyTo(message: InboundMessage, deps: ReplierDeps): Promi
     message.fromBot === true ||
     record.contacts.selfUins.includes(message.senderUin) ||
     !senderListed(record, message, members);
-  const quick =
-    deps.onebot && !ownMessage && asksOneBot(deps.onebot.mode, ruleMatches.length > 0)
-      ? await askOneBotOnce(message, record, members, deps.onebot, deps)
-      : undefined;
-  const matches =
-    quick === undefined
-      ? ruleMatches
-      : [...(deps.onebot?.mode === 'both' ? ruleMatches : []), { rule: ONEBOT_RULE, reply: quick }];
-  const plan = await planReplies(
-    { match: () => matches },
-    incoming,
-    {
-      cooldowns: deps.cooldowns,
-      conversation: deps.conversationGuard,
-      breakerPace: deps.conversationPace,
-      breakerHoldMs: BREAKER_OPEN_MS,
-      selfUins: new Set(
-        message.fromBot ? [...record.contacts.selfUins, message.senderUin] : record.contacts.selfUins,
-      ),
-      senderListed: senderListed(record, message, members),
-      messageKey: message.key,
-    },
-    now(),
-  );
+  const guards = {
+    cooldowns: deps.cooldowns,
+    conversation: deps.conversationGuard,
+    breakerPace: deps.conversationPace,
+    breakerHoldMs: BREAKER_OPEN_MS,
+    selfUins: new Set(
+      message.fromBot ? [...record.contacts.selfUins, message.senderUin] : record.contacts.selfUins,
+    ),
+    senderListed: senderListed(record, message, members),
+    messageKey: message.key,
+  };
+  const planFor = (matches: readonly RuleMatch[]) =>
+    planReplies({ match: () => [...matches] }, incoming, guards, now());
+  const ask = () => askOneBotOnce(message, record, members, deps.onebot as OneBotReplies, deps);
+  const withBot = (reply: string) => ({ rule: ONEBOT_RULE, reply });
+  let plan: Awaited<ReturnType<typeof planFor>>;
+  if (!deps.onebot || ownMessage) {
+    plan = await planFor(ruleMatches);
+  } else if (deps.onebot.mode === 'rules_first' && ruleMatches.length > 0) {
+    // The rules first; the bot when they matched but none may answer now (all cooling down), as
+    // when none matched — the message is not left without an answer.
+    plan = await planFor(ruleMatches);
+    if (plan.replies.length === 0 && plan.skipped.every((skip) => skip.reason === 'cooldown')) {
+      const quick = await ask();
+      if (quick !== undefined) plan = await planFor([withBot(quick)]);
+    }
+  } else {
+    const quick = asksOneBot(deps.onebot.mode, ruleMatches.length > 0) ? await ask() : undefined;
+    const rules = deps.onebot.mode === 'both' ? ruleMatches : [];
+    plan = await planFor(quick === undefined ? ruleMatches : [...rules, withBot(quick)]);
+  }
   const skipped = plan.skipped.map((s) => ('ruleId' in s ? `${s.reason}:${s.ruleId}` : s.reason));
   const breaker = plan.skipped.find((s) => s.reason === 'circuit_breaker');
   if (breaker) reportBreaker(message, breaker.tripped, deps);

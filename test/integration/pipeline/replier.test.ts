@@ -554,6 +554,34 @@ describe('a OneBot bot asked about each message (lib/onebot/quick-reply.ts)', ()
     expect(texts(await sent(sim))).toEqual(['friend:Alice:pong', 'friend:Alice:from the bot']);
   });
 
+  it('rules_first: a rule that matches but is cooling down does not leave the message unanswered', async () => {
+    const bot = oneBot(() => ({ reply: 'the bot, meanwhile' }));
+    // The demo's weather rule answers a sender once per 10 s.
+    await replyTo(inbound('friend', '天气 上海'), withBot('rules_first', bot.poster));
+    await replyTo(inbound('friend', '天气 上海'), withBot('rules_first', bot.poster));
+    expect(bot.posted).toHaveLength(1);
+    expect(texts(await sent(sim))).toEqual([
+      'friend:Alice:上海的天气：晴 [微笑]',
+      'friend:Alice:the bot, meanwhile',
+    ]);
+  });
+
+  it('ids that cannot be saved (the item full) do not cost the message: posted with the ids known', async () => {
+    const bot = oneBot(() => undefined);
+    const ids = new MemoryOneBotIds();
+    ids.ensure = async () => {
+      throw new Error('ValidationException: Item size has exceeded the maximum allowed size');
+    };
+    logs.length = 0;
+    await replyTo(inbound('friend', 'hello?'), {
+      ...deps,
+      onebot: { mode: 'onebot_only', format: 'string', ids, poster: bot.poster },
+    });
+    expect(bot.posted).toHaveLength(1);
+    expect(bot.posted[0]).toMatchObject({ user_id: 0, message: 'hello?' });
+    expect(logs.join('\n')).toMatch(/OneBot ids could not be saved.*Item size/);
+  });
+
   it('onebot_only: the rules keep quiet; both: the rule and the bot; a group reply names its sender', async () => {
     const bot = oneBot((event) => ({ reply: `bot: ${event.raw_message}` }));
     await replyTo(inbound('friend', 'ping'), withBot('onebot_only', bot.poster));
