@@ -4,7 +4,7 @@
  * needs; the CDK stack and the local runtime set the same names.
  */
 import { z } from 'zod';
-import { postUrlProblem } from './onebot/post.ts';
+import { ONEBOT_MODES, POST_FORMATS, postUrlProblem } from './onebot/post.ts';
 import { REAL_HOSTS, type SmartQQHosts, singleBaseHosts } from './smartqq/endpoints.ts';
 
 export class ConfigError extends Error {
@@ -80,8 +80,8 @@ export const ENV = {
   ONEBOT_SECRET: z.string().min(1).optional(),
   /** ONEBOT_SECRET from Secrets Manager (the stack's generated secret): its SecretString. */
   ONEBOT_SECRET_ID: z.string().min(1).optional(),
-  ONEBOT_MODE: z.enum(['rules_first', 'onebot_only', 'both']).default('rules_first'),
-  ONEBOT_POST_FORMAT: z.enum(['string', 'array']).default('string'),
+  ONEBOT_MODE: z.enum(ONEBOT_MODES).default('rules_first'),
+  ONEBOT_POST_FORMAT: z.enum(POST_FORMATS).default('string'),
   /** The send API's bearer token: a Secrets Manager secret in AWS, a plain value locally. */
   API_TOKEN_SECRET_ID: z.string().min(1).optional(),
   API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ONEBOT_MODES, postUrlProblem } from '../lib/onebot/post.ts';
 import { DEFAULT_DATA_DIR } from '../lib/state/runtime-file.ts';
 
 export const USAGE = [
@@ -117,8 +118,6 @@ export function parseStartArgs(argv: readonly string[], cwd = process.cwd()): St
   };
 }
 
-const ONEBOT_MODES = ['rules_first', 'onebot_only', 'both'];
-
 function onebotOptions(values: ReturnType<typeof parse>['values']): Pick<StartOptions, 'onebot'> {
   const url = values['onebot-url'];
   const secret = values['onebot-secret'];
@@ -131,10 +130,10 @@ function onebotOptions(values: ReturnType<typeof parse>['values']): Pick<StartOp
     }
     return {};
   }
-  if (!/^https?:\/\/\S+$/.test(url)) {
+  if (postUrlProblem(url) !== undefined) {
     throw new StartUsageError(`--onebot-url must be an http or https URL, not ${JSON.stringify(url)}`);
   }
-  if (mode !== undefined && !ONEBOT_MODES.includes(mode)) {
+  if (mode !== undefined && !(ONEBOT_MODES as readonly string[]).includes(mode)) {
     throw new StartUsageError(
       `--onebot-mode must be one of ${ONEBOT_MODES.join(', ')}, not ${JSON.stringify(mode)}`,
     );

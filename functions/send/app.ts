@@ -45,8 +45,8 @@ import type { SendResult } from '../../lib/smartqq/send.ts';
 import type { TokenSource } from './api-token.ts';
 import { jsonErrors } from './error-middleware.ts';
 import { serveOneBot } from './onebot.ts';
-import { OPENAPI_DOCUMENT as openApiDocument } from './openapi.ts';
-import { type HttpResult, json, RouteNotFoundError } from './responses.ts';
+import { openApiDocument } from './openapi.ts';
+import { type HttpResult, header, json, RouteNotFoundError } from './responses.ts';
 
 export interface SendApiDeps {
   /** The deployment's account (ACCOUNT): its logs and metrics carry it. */
@@ -137,7 +137,7 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
   const onebot: Route = (event) =>
     serveOneBot(event, {
       token: deps.apiToken,
-      account: (requested, sending) => (sending ? accountSending(requested) : accountRead(requested)),
+      account: accountFor,
       actionDeps: (which) => ({
         account: which,
         session: () => deps.sessions.get(which),
@@ -154,14 +154,14 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
     'POST /onebot/v11/{account}/{action}': onebot,
     // Public on purpose: the document describes the API and holds no secret; clients fetch it
     // before they have a token.
-    'GET /v1/openapi.json': async () => json(200, openApiDocument),
+    'GET /v1/openapi.json': async () => json(200, openApiDocument()),
     'GET /v1/session': authenticated(async (event) => {
-      const which = await accountRead(event.queryStringParameters?.account);
+      const which = await accountFor(event.queryStringParameters?.account, false);
       return json(200, sessionView(await deps.sessions.get(which), which));
     }),
     // The QR to scan while the session waits for one: behind the token like everything else.
     'GET /v1/session/qr': authenticated(async (event) => {
-      const which = await accountRead(event.queryStringParameters?.account);
+      const which = await accountFor(event.queryStringParameters?.account, false);
       const qr = qrView(await deps.sessions.get(which), which);
       return qr
         ? json(200, qr)
@@ -170,7 +170,7 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
     // A link for a phone: the page it opens shows this account's QR and login state, nothing else.
     // Paused: refused, as nobody would poll the QR it shows.
     'POST /v1/accounts/{account}/login': authenticated(async (event) => {
-      const which = await accountSending(event.pathParameters?.account ?? '');
+      const which = await accountFor(event.pathParameters?.account ?? '', true);
       const link = signLoginLink(which, now(), await linkKey());
       return json(200, {
         account: which,
@@ -225,7 +225,7 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
       return json(200, { account: which, status: 'removed' });
     }),
     'GET /v1/contacts': authenticated(async (event) => {
-      const which = await accountRead(event.queryStringParameters?.account);
+      const which = await accountFor(event.queryStringParameters?.account, false);
       return json(200, contactsView(await deps.sessions.get(which), which));
     }),
     'POST /v1/messages': authenticated(async (event) => {
@@ -234,7 +234,7 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
         readBody(event.body, event.isBase64Encoded === true),
         await served.numbers(),
       );
-      await accountSending(request.account);
+      await accountFor(request.account, true);
       const key = parseIdempotencyKey(header(event, 'idempotency-key'));
       const report = await sendMessage(flow, request, key);
       if (!report.replayed) countSend(report.outcome, request.account);
@@ -254,15 +254,12 @@ export function createHandler(deps: SendApiDeps): SendApiHandler {
     }),
   };
 
-  /** The account a request is about (paused or not: reading is allowed); its log lines carry it. */
-  const accountRead = async (requested: string | undefined) => {
-    const which = (await served.forReading(requested)).account;
-    logger.appendKeys({ account: which });
-    return which;
-  };
-  /** As `accountRead`, but not while the account is paused. */
-  const accountSending = async (requested: string | undefined) => {
-    const which = await served.forSending(requested);
+  /**
+   * The account a request is about, checked (paused or not for reading; not paused for sending); its
+   * log lines carry it.
+   */
+  const accountFor = async (requested: string | undefined, sending: boolean) => {
+    const which = sending ? await served.forSending(requested) : (await served.forReading(requested)).account;
     logger.appendKeys({ account: which });
     return which;
   };
@@ -317,11 +314,4 @@ function publicBaseUrl(event: APIGatewayProxyEventV2): string {
   const host = header(event, 'host') ?? event.requestContext.domainName;
   const proto = header(event, 'x-forwarded-proto') ?? 'https';
   return `${proto}://${host}`;
-}
-
-/** API Gateway lowercases header names; a hand-made event may not. */
-function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const found = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return found === undefined ? undefined : headers[found];
 }

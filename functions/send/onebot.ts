@@ -15,7 +15,7 @@ import { type ActionDeps, isAction, runAction } from '../../lib/onebot/actions.t
 import { sameSecret } from '../../lib/send-api/auth.ts';
 import { AccountPausedError, InvalidRequestError, UnknownAccountError } from '../../lib/send-api/errors.ts';
 import { readBody } from '../../lib/send-api/request.ts';
-import { type HttpResult, json } from './responses.ts';
+import { type HttpResult, header, json } from './responses.ts';
 
 export interface OneBotHttpDeps {
   readonly token: () => Promise<string>;
@@ -28,21 +28,21 @@ const SENDS = /^send_(private_|group_|discuss_)?msg(_async|_rate_limited)?$/;
 
 export async function serveOneBot(event: APIGatewayProxyEventV2, deps: OneBotHttpDeps): Promise<HttpResult> {
   const given = tokenOf(event);
-  if (given === undefined) return envelope(401, failed(1401, 'an access token is required'));
-  if (!sameSecret(given, await deps.token())) return envelope(403, failed(1403, 'the access token is wrong'));
+  if (given === undefined) return json(401, failed(1401, 'an access token is required'));
+  if (!sameSecret(given, await deps.token())) return json(403, failed(1403, 'the access token is wrong'));
 
   const action = event.pathParameters?.action ?? '';
   let params: Record<string, unknown>;
   try {
     params = paramsOf(event);
   } catch (err) {
-    if (err instanceof UnsupportedMediaError) return envelope(406, failed(1406, err.message));
-    if (err instanceof InvalidRequestError) return envelope(400, failed(1400, err.message));
+    if (err instanceof UnsupportedMediaError) return json(406, failed(1406, err.message));
+    if (err instanceof InvalidRequestError) return json(400, failed(1400, err.message));
     throw err;
   }
   const echo = params.echo;
   if (!isAction(action)) {
-    return envelope(404, {
+    return json(404, {
       ...failed(1404, `unknown action ${JSON.stringify(action.slice(0, 64))}`),
       ...echoOf(echo),
     });
@@ -52,17 +52,16 @@ export async function serveOneBot(event: APIGatewayProxyEventV2, deps: OneBotHtt
     account = await deps.account(event.pathParameters?.account, SENDS.test(action));
   } catch (err) {
     if (err instanceof UnknownAccountError)
-      return envelope(404, { ...failed(1404, err.message), ...echoOf(echo) });
+      return json(404, { ...failed(1404, err.message), ...echoOf(echo) });
     if (err instanceof InvalidRequestError) {
       const hint = err.reason.startsWith('required') ? ': use /onebot/v11/{account}/{action}' : '';
-      return envelope(400, { ...failed(100, `${err.message}${hint}`), ...echoOf(echo) });
+      return json(400, { ...failed(100, `${err.message}${hint}`), ...echoOf(echo) });
     }
-    if (err instanceof AccountPausedError)
-      return envelope(200, { ...failed(103, err.message), ...echoOf(echo) });
+    if (err instanceof AccountPausedError) return json(200, { ...failed(103, err.message), ...echoOf(echo) });
     throw err;
   }
   const result = await runAction(action, params, deps.actionDeps(account));
-  return envelope(200, {
+  return json(200, {
     status: result.status,
     retcode: result.retcode,
     data: result.data,
@@ -116,14 +115,4 @@ function failed(retcode: number, message: string) {
 
 function echoOf(echo: unknown) {
   return echo === undefined ? {} : { echo };
-}
-
-function envelope(status: number, body: unknown): HttpResult {
-  return json(status, body);
-}
-
-function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const found = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return found === undefined ? undefined : headers[found];
 }

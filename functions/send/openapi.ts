@@ -444,78 +444,95 @@ function pathsOf(routes: Readonly<Record<string, Operation>>): Record<string, Re
   return paths;
 }
 
-export const OPENAPI_DOCUMENT: OpenApiDocument = {
-  openapi: '3.1.0',
-  info: {
-    title: 'QQ send gateway',
-    version: '1.0.0',
-    description:
-      "Send QQ messages (SmartQQ) from the bot account to a friend, a group or a discussion, and see the account's " +
-      'session and contacts. Every answer is JSON. Every route but this document needs `Authorization: ' +
-      'Bearer <token>`. Contact ids (`uin`) change on every login of the account: name a recipient, or take ' +
-      'its current id from `GET /v1/contacts`.',
-  },
-  servers: [{ url: '/' }],
-  security: [{ bearer: [] }],
-  paths: pathsOf(ROUTES),
-  components: {
-    securitySchemes: {
-      bearer: { type: 'http', scheme: 'bearer', description: "The deployment's API token." },
-      onebotAccessToken: {
-        type: 'apiKey',
-        in: 'query',
-        name: 'access_token',
-        description: "OneBot's other way to give the token (also `Authorization: Token …`).",
+/**
+ * The document, built at its first use and kept: the send function needs it only for
+ * `GET /v1/openapi.json`, so its cold start does not build it (nor turn the zod schemas into JSON
+ * Schema) for every other route.
+ */
+export function openApiDocument(): OpenApiDocument {
+  built ??= buildDocument();
+  return built;
+}
+
+let built: OpenApiDocument | undefined;
+
+function buildDocument(): OpenApiDocument {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'QQ send gateway',
+      version: '1.0.0',
+      description:
+        "Send QQ messages (SmartQQ) from the bot account to a friend, a group or a discussion, and see the account's " +
+        'session and contacts. Every answer is JSON. Every route but this document needs `Authorization: ' +
+        'Bearer <token>`. Contact ids (`uin`) change on every login of the account: name a recipient, or take ' +
+        'its current id from `GET /v1/contacts`.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths: pathsOf(ROUTES),
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: "The deployment's API token." },
+        onebotAccessToken: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'access_token',
+          description: "OneBot's other way to give the token (also `Authorization: Token …`).",
+        },
+      },
+      parameters: {
+        Account: {
+          name: 'account',
+          in: 'query',
+          required: false,
+          description:
+            "The bot account's QQ number: one the deployment serves (ACCOUNTS). Optional when it serves one; " +
+            'required when it serves several (400 without it).',
+          schema: { type: 'string', pattern: QQ_NUMBER_PATTERN.source },
+        },
+        LoginToken: {
+          name: 'token',
+          in: 'path',
+          required: true,
+          description: 'The signed link token from `POST /v1/accounts/{account}/login`.',
+          schema: { type: 'string' },
+        },
+      },
+      responses: {
+        BadRequest: jsonAnswer(
+          'The request is malformed (the field and the reason are given) or names an unknown account. Nothing ' +
+            'was sent.',
+          schemaRef('BadRequest'),
+        ),
+        Unauthorized: {
+          ...jsonAnswer('No valid bearer token.', schemaRef('Unauthorized')),
+          headers: { 'WWW-Authenticate': { required: true, schema: { type: 'string', const: 'Bearer' } } },
+        },
+        Internal: jsonAnswer(
+          "An unexpected error (details are in the function's log, never in the answer).",
+          schemaRef('Internal'),
+        ),
+        ContactsUnavailable: jsonAnswer(
+          'The session is online but the contacts of its current login are not loaded yet (ids change on ' +
+            'every login). Try again shortly.',
+          schemaRef('ContactsUnavailable'),
+        ),
+        AccountPaused: jsonAnswer(
+          'The account is paused: resume it first (`PATCH /v1/accounts/{account}` with `{"status":"active"}`).',
+          schemaRef('AccountPaused'),
+        ),
+        UnknownAccount: jsonAnswer(
+          'This deployment does not serve that account.',
+          schemaRef('AccountProblem'),
+        ),
+      },
+      schemas: {
+        ...ANSWER_SCHEMAS,
+        SendRequest: requestBodySchema(bodySchema),
+        AccountAdd: requestBodySchema(ADD_BODY),
+        AccountPatch: requestBodySchema(PATCH_BODY),
       },
     },
-    parameters: {
-      Account: {
-        name: 'account',
-        in: 'query',
-        required: false,
-        description:
-          "The bot account's QQ number: one the deployment serves (ACCOUNTS). Optional when it serves one; " +
-          'required when it serves several (400 without it).',
-        schema: { type: 'string', pattern: QQ_NUMBER_PATTERN.source },
-      },
-      LoginToken: {
-        name: 'token',
-        in: 'path',
-        required: true,
-        description: 'The signed link token from `POST /v1/accounts/{account}/login`.',
-        schema: { type: 'string' },
-      },
-    },
-    responses: {
-      BadRequest: jsonAnswer(
-        'The request is malformed (the field and the reason are given) or names an unknown account. Nothing ' +
-          'was sent.',
-        schemaRef('BadRequest'),
-      ),
-      Unauthorized: {
-        ...jsonAnswer('No valid bearer token.', schemaRef('Unauthorized')),
-        headers: { 'WWW-Authenticate': { required: true, schema: { type: 'string', const: 'Bearer' } } },
-      },
-      Internal: jsonAnswer(
-        "An unexpected error (details are in the function's log, never in the answer).",
-        schemaRef('Internal'),
-      ),
-      ContactsUnavailable: jsonAnswer(
-        'The session is online but the contacts of its current login are not loaded yet (ids change on ' +
-          'every login). Try again shortly.',
-        schemaRef('ContactsUnavailable'),
-      ),
-      AccountPaused: jsonAnswer(
-        'The account is paused: resume it first (`PATCH /v1/accounts/{account}` with `{"status":"active"}`).',
-        schemaRef('AccountPaused'),
-      ),
-      UnknownAccount: jsonAnswer('This deployment does not serve that account.', schemaRef('AccountProblem')),
-    },
-    schemas: {
-      ...ANSWER_SCHEMAS,
-      SendRequest: requestBodySchema(bodySchema),
-      AccountAdd: requestBodySchema(ADD_BODY),
-      AccountPatch: requestBodySchema(PATCH_BODY),
-    },
-  },
-};
+  };
+}

@@ -2,7 +2,7 @@
  * The send API's answers: every one is JSON, and every domain error has one status. Anything that is
  * not a domain error is a plain 500 with no detail (the log has it).
  */
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AccountChangeError } from '../../lib/pipeline/accounts.ts';
 import {
   AccountPausedError,
@@ -113,4 +113,11 @@ export function errorResponse(err: unknown): HttpResult | undefined {
     return json(503, { error: 'contacts_unavailable', reason: err.message });
   }
   return undefined;
+}
+
+/** A request header, whatever its case (API Gateway lowercases names; a hand-made event may not). */
+export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const found = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return found === undefined ? undefined : headers[found];
 }

@@ -3,6 +3,6 @@
  * Run by `npm run openapi`, which then formats it as the rest of the repository.
  */
 import { writeFileSync } from 'node:fs';
-import { OPENAPI_DOCUMENT } from './openapi.ts';
+import { openApiDocument } from './openapi.ts';
 
-writeFileSync(new URL('./openapi.json', import.meta.url), `${JSON.stringify(OPENAPI_DOCUMENT, null, 2)}\n`);
+writeFileSync(new URL('./openapi.json', import.meta.url), `${JSON.stringify(openApiDocument(), null, 2)}\n`);

@@ -23,7 +23,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { postUrlProblem } from '../onebot/post.ts';
+import { ONEBOT_MODES, POST_FORMATS, postUrlProblem } from '../onebot/post.ts';
 import { QQ_NUMBER_PATTERN } from '../send-api/errors.ts';
 import {
   API_TARGET_OPTIONS,
@@ -158,11 +158,11 @@ function onebotFlags(
   const problem = postUrlProblem(url);
   if (problem !== undefined) throw new UsageError(`--url: ${problem}`);
   const mode = values.mode as string | undefined;
-  if (mode !== undefined && !['rules_first', 'onebot_only', 'both'].includes(mode)) {
+  if (mode !== undefined && !(ONEBOT_MODES as readonly string[]).includes(mode)) {
     throw new UsageError(`--mode must be rules_first, onebot_only or both, not ${JSON.stringify(mode)}`);
   }
   const format = values.format as string | undefined;
-  if (format !== undefined && format !== 'string' && format !== 'array') {
+  if (format !== undefined && !(POST_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format must be string or array, not ${JSON.stringify(format)}`);
   }
   return { postUrl: url, ...(mode ? { mode } : {}), ...(format ? { format } : {}) };

@@ -20,7 +20,7 @@ import {
   SessionOfflineError,
   UpstreamSendError,
 } from '../send-api/errors.ts';
-import { MAX_TEXT_CHARS, type SendRequest } from '../send-api/request.ts';
+import { codePoints, MAX_TEXT_CHARS, type SendRequest } from '../send-api/request.ts';
 import type { SendReport } from '../send-api/send-message.ts';
 import { findByKey, type IdKind, type IdTable, idOf, keyOf, keysOf } from './ids.ts';
 import { MessageFormatError, readMessageParam, toSendableText } from './message.ts';
@@ -269,7 +269,7 @@ async function sendTo(
     };
   }
   // As the send API's: a longer text is a document, not a chat message, and would flood the chat.
-  if ([...request.text].length > MAX_TEXT_CHARS) {
+  if (codePoints(request.text) > MAX_TEXT_CHARS) {
     throw new ActionError(100, `message: too long: at most ${MAX_TEXT_CHARS} characters`);
   }
   const report = await deps.send(request);

@@ -7,8 +7,9 @@ import type { ContactsCache, InboundMessage } from '../pipeline/ports.ts';
 import { parseFaceMarkers } from '../smartqq/content.ts';
 import { type IdKind, type IdTable, idOf, keysOf } from './ids.ts';
 import { type MessageSegment, receivedSegments, toCqString } from './message.ts';
+import type { PostMessageFormat } from './post.ts';
 
-export type PostMessageFormat = 'string' | 'array';
+export type { PostMessageFormat };
 
 /**
  * A OneBot message_id for a received message: stable for the message (its event key), whatever

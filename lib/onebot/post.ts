@@ -27,6 +27,16 @@ export interface HttpEventPosterOptions {
   readonly fetch?: typeof fetch;
 }
 
+/**
+ * Which answers a message gets (`rules_first`: the rules, and the bot when none answers;
+ * `onebot_only`; `both`) and how an event carries its message: the one list every setting (the
+ * environment, the API, the CLI, the stack, the stored registry) is checked against.
+ */
+export const ONEBOT_MODES = ['rules_first', 'onebot_only', 'both'] as const;
+export type OneBotMode = (typeof ONEBOT_MODES)[number];
+export const POST_FORMATS = ['string', 'array'] as const;
+export type PostMessageFormat = (typeof POST_FORMATS)[number];
+
 export class EventPostError extends Error {
   override readonly name = 'EventPostError';
 }

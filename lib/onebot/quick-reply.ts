@@ -7,13 +7,13 @@
  */
 import type { Registry } from '../pipeline/accounts.ts';
 import type { ContactsCache, InboundMessage, PipelineLog } from '../pipeline/ports.ts';
-import { keysOfMessage, messageEvent, type PostMessageFormat } from './events.ts';
+import { SERVED_CACHE_MS } from '../send-api/accounts.ts';
+import { keysOfMessage, messageEvent } from './events.ts';
 import { type IdKind, type IdTable, keyOf } from './ids.ts';
 import { MessageFormatError, readMessageParam, toSendableText } from './message.ts';
-import type { EventPoster } from './post.ts';
+import { type EventPoster, ONEBOT_MODES, type OneBotMode, type PostMessageFormat } from './post.ts';
 
-export const ONEBOT_MODES = ['rules_first', 'onebot_only', 'both'] as const;
-export type OneBotMode = (typeof ONEBOT_MODES)[number];
+export { ONEBOT_MODES, type OneBotMode };
 
 export interface OneBotReplies {
   readonly mode: OneBotMode;
@@ -94,7 +94,7 @@ export interface AccountOneBotsOptions {
   /** The poster of a URL (all sign with the deployment's secret). */
   readonly posterFor: (url: string) => EventPoster;
   readonly now?: () => number;
-  /** How long a registry read is used; default 10 s, as the send API. */
+  /** How long a registry read is used; default the send API's (SERVED_CACHE_MS). */
   readonly cacheMs?: number;
 }
 
@@ -107,7 +107,7 @@ export function accountOneBots(
   options: AccountOneBotsOptions,
 ): (account: string) => Promise<OneBotReplies | undefined> {
   const now = options.now ?? Date.now;
-  const cacheMs = options.cacheMs ?? 10_000;
+  const cacheMs = options.cacheMs ?? SERVED_CACHE_MS;
   const posters = new Map<string, EventPoster>();
   let kept: { registry: Registry; at: number } | undefined;
   const registry = async () => {

@@ -12,6 +12,7 @@
  * is still answered, and the send API refuses to send for it. Removed: as paused, and no longer
  * listed; its session, rules and member lists stay where they are (adding it again picks them up).
  */
+import type { OneBotMode, PostMessageFormat } from '../onebot/post.ts';
 import { QQ_NUMBER_PATTERN } from '../send-api/errors.ts';
 
 export type AccountStatus = 'active' | 'paused' | 'removed';
@@ -31,8 +32,8 @@ export interface RegistryEntry {
  */
 export interface AccountOneBot {
   readonly postUrl: string | null;
-  readonly mode?: 'rules_first' | 'onebot_only' | 'both';
-  readonly format?: 'string' | 'array';
+  readonly mode?: OneBotMode;
+  readonly format?: PostMessageFormat;
 }
 
 /** The registry's entries by QQ number: only accounts someone added, paused, resumed or removed. */

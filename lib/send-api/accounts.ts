@@ -7,8 +7,8 @@
  * another container reaches this one within that long; one made here, at once.
  */
 import { z } from 'zod';
-import { postUrlProblem } from '../onebot/post.ts';
-import { ONEBOT_MODES } from '../onebot/quick-reply.ts';
+import { ONEBOT_MODES, POST_FORMATS, postUrlProblem } from '../onebot/post.ts';
+
 import {
   type AccountAction,
   type AccountOneBot,
@@ -118,7 +118,7 @@ const ONEBOT_BOT = z
       .nullable()
       .meta({ description: "Where this account's events are posted; null: no OneBot bot for it." }),
     mode: z.enum(ONEBOT_MODES, { error: `expected one of ${ONEBOT_MODES.join(', ')}` }).optional(),
-    format: z.enum(['string', 'array'], { error: "expected 'string' or 'array'" }).optional(),
+    format: z.enum(POST_FORMATS, { error: "expected 'string' or 'array'" }).optional(),
   })
   .nullable()
   .meta({

@@ -49,7 +49,8 @@ export interface SendRequest {
 const required = (expected: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'required' : expected;
 
-const codePoints = (s: string) => [...s].length;
+/** A text's length as people count it (and JSON Schema does): in code points, not UTF-16 units. */
+export const codePoints = (s: string) => [...s].length;
 
 const recipientSchema = z
   .strictObject(

@@ -10,7 +10,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { postUrlProblem } from '../onebot/post.ts';
+import { ONEBOT_MODES, POST_FORMATS, postUrlProblem } from '../onebot/post.ts';
 import {
   type AccountAction,
   type AccountOneBot,
@@ -39,8 +39,8 @@ const ENTRY = z.object({
         .string()
         .refine((url) => postUrlProblem(url) === undefined)
         .nullable(),
-      mode: z.enum(['rules_first', 'onebot_only', 'both']).optional(),
-      format: z.enum(['string', 'array']).optional(),
+      mode: z.enum(ONEBOT_MODES).optional(),
+      format: z.enum(POST_FORMATS).optional(),
     })
     .optional()
     .catch(undefined),

@@ -3,7 +3,7 @@
  * only once the environment is set, since each reads it at cold start), their names and timeouts.
  */
 import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
-import { OPENAPI_DOCUMENT as sendApiDocument } from '../../functions/send/openapi.ts';
+import { openApiDocument } from '../../functions/send/openapi.ts';
 import { PUBLISH_RESERVE_MS } from '../../lib/pipeline/poller-deps.ts';
 import { CONSUMER_TIMEOUT_SECONDS } from '../../lib/state/queues.ts';
 import type { LambdaFunction, LambdaHandler } from './lambda-context.ts';
@@ -32,7 +32,7 @@ const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head',
  * describes are the routes it is given, so a request to any other path gets API Gateway's 404.
  */
 export function sendApiRoutes(): string[] {
-  const paths: Record<string, Record<string, unknown>> = sendApiDocument.paths;
+  const paths: Record<string, Record<string, unknown>> = openApiDocument().paths;
   return Object.entries(paths).flatMap(([path, operations]) =>
     Object.keys(operations)
       .filter((method) => HTTP_METHODS.has(method))

@@ -8,7 +8,9 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { OPENAPI_DOCUMENT as openApi } from '../../functions/send/openapi.ts';
+import { openApiDocument } from '../../functions/send/openapi.ts';
+
+const openApi = openApiDocument();
 
 const DOC_ID = 'https://qq-bot.test/openapi.json';
 
